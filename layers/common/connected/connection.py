@@ -1,0 +1,162 @@
+"""The connection check: are two developers following each other on X and members of a common public
+GitHub organisation? Every answer is recorded before it is returned.
+
+Stage 1 asks GitHub for both users' organisations and X for both accounts at once. Follow lists, which X
+bills per user returned, are read only when the two share an organisation, and then from the cheaper side.
+"""
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
+
+from connected.errors import ConnectedError, FollowsUnreadableError, SameHandleError, UnknownUsersError
+from connected.handles import Pair, can_be_github_login, can_be_x_username, same_handle
+from connected.models import FollowScan, Verdict, XAccount
+from connected.ports import GitHubDirectory, RegisterWriter, XDirectory
+
+
+@dataclass(frozen=True, slots=True)
+class FollowRead:
+    """How one follow direction was read, and what it cost."""
+
+    direction: str
+    list_read: str
+    scan: FollowScan
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    verdict: Verdict
+    follow_reads: tuple[FollowRead, ...] = field(default=())
+
+    @property
+    def x_users_read(self) -> int:
+        return sum(read.scan.users_read for read in self.follow_reads)
+
+
+@dataclass(frozen=True, slots=True)
+class _Stage1:
+    organisations: Mapping[str, list[str] | None]
+    accounts: Mapping[str, XAccount]
+
+
+class ConnectionService:
+    def __init__(
+        self,
+        github: GitHubDirectory,
+        x: XDirectory,
+        register: RegisterWriter,
+        executor: Executor,
+    ) -> None:
+        self._github = github
+        self._x = x
+        self._register = register
+        self._executor = executor
+
+    def answer(self, dev1: str, dev2: str) -> Answer:
+        """Decides, records and returns the answer for a pair; raises a `ConnectedError` otherwise."""
+        if same_handle(dev1, dev2):
+            raise SameHandleError(dev1, dev2)
+        stage1 = self._look_up(dev1, dev2)
+        _raise_for_unknown_users(dev1, dev2, stage1)
+
+        organisations = common_organisations(stage1.organisations[dev1] or [], stage1.organisations[dev2] or [])
+        if not organisations:
+            answer = Answer(Verdict(connected=False))
+        else:
+            first, second = stage1.accounts[dev1.lower()], stage1.accounts[dev2.lower()]
+            follow_reads = self._mutual_follows(first, second)
+            mutual = all(read.scan.found for read in follow_reads) and len(follow_reads) == 2
+            verdict = Verdict(connected=True, organisations=organisations) if mutual else Verdict(connected=False)
+            answer = Answer(verdict, follow_reads)
+
+        self._register.record(Pair.of(dev1, dev2), answer.verdict)
+        return answer
+
+    def _look_up(self, dev1: str, dev2: str) -> _Stage1:
+        github_logins = [handle for handle in (dev1, dev2) if can_be_github_login(handle)]
+        x_usernames = [handle for handle in (dev1, dev2) if can_be_x_username(handle)]
+
+        github_futures = {login: self._executor.submit(self._github.organisations, login) for login in github_logins}
+        x_error: ConnectedError | None = None
+        accounts: Mapping[str, XAccount] = {}
+        try:
+            accounts = self._x.find_accounts(x_usernames) if x_usernames else {}
+        except ConnectedError as error:
+            x_error = error
+        organisations: dict[str, list[str] | None] = dict.fromkeys((dev1, dev2))
+        organisations.update(_results(github_futures))
+        if x_error is not None:
+            raise x_error
+        return _Stage1(organisations, accounts)
+
+    def _mutual_follows(self, first: XAccount, second: XAccount) -> tuple[FollowRead, ...]:
+        plans = sorted(
+            (self._cheapest_read(first, second), self._cheapest_read(second, first)),
+            key=lambda plan: plan[0],
+        )
+        reads: list[FollowRead] = []
+        for _cost, direction, list_read, read in plans:
+            reads.append(FollowRead(direction, list_read, read()))
+            if not reads[-1].scan.found:
+                break
+        return tuple(reads)
+
+    def _cheapest_read(self, follower: XAccount, followed: XAccount) -> tuple[int, str, str, Callable[[], FollowScan]]:
+        """Whether `follower` follows `followed` shows in either account's list: pick the shorter readable one."""
+        direction = f"{follower.username} follows {followed.username}"
+        options: list[tuple[int, str, str, Callable[[], FollowScan]]] = []
+        if not follower.protected:
+            options.append(
+                (
+                    follower.following_count,
+                    direction,
+                    f"{follower.username}/following",
+                    lambda: self._x.following_includes(follower, followed),
+                )
+            )
+        if not followed.protected:
+            options.append(
+                (
+                    followed.followers_count,
+                    direction,
+                    f"{followed.username}/followers",
+                    lambda: self._x.followers_include(followed, follower),
+                )
+            )
+        if not options:
+            raise FollowsUnreadableError(follower.username, followed.username)
+        return min(options, key=lambda option: option[0])
+
+
+def common_organisations(first: list[str], second: list[str]) -> tuple[str, ...]:
+    """Organisations in both lists, compared without letter case, spelled as GitHub spells them, sorted."""
+    spelled = {name.casefold(): name for name in reversed(first)}
+    shared = spelled.keys() & {name.casefold() for name in second}
+    return tuple(spelled[key] for key in sorted(shared))
+
+
+def _raise_for_unknown_users(dev1: str, dev2: str, stage1: _Stage1) -> None:
+    errors: list[str] = []
+    for handle in (dev1, dev2):
+        if stage1.organisations[handle] is None:
+            errors.append(f"{handle} is no a valid user in github")
+        if handle.lower() not in stage1.accounts:
+            errors.append(f"{handle} is no a valid user in twitter")
+    if errors:
+        raise UnknownUsersError(*errors)
+
+
+def _results(futures: Mapping[str, Future[list[str] | None]]) -> dict[str, list[str] | None]:
+    """Waits for every future, so that no request outlives the answer, then raises the first failure."""
+    results: dict[str, list[str] | None] = {}
+    first_error: BaseException | None = None
+    for handle, future in futures.items():
+        error = future.exception()
+        if error is not None:
+            first_error = first_error or error
+        else:
+            results[handle] = future.result()
+    if first_error is not None:
+        raise first_error
+    return results

@@ -1,0 +1,97 @@
+"""The one place where failures become HTTP answers: every error is `{"errors": [...]}` with its status."""
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from http import HTTPStatus
+from urllib.parse import unquote
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+
+from connected.errors import (
+    ConfigurationError,
+    ConnectedError,
+    FollowsUnreadableError,
+    InvalidHandleError,
+    RegisterUnavailableError,
+    SameHandleError,
+    UnknownUsersError,
+    UpstreamError,
+    UpstreamRateLimitedError,
+    UpstreamTimeoutError,
+)
+
+STATUS_BY_ERROR: Mapping[type[ConnectedError], HTTPStatus] = {
+    SameHandleError: HTTPStatus.BAD_REQUEST,
+    InvalidHandleError: HTTPStatus.BAD_REQUEST,
+    UnknownUsersError: HTTPStatus.NOT_FOUND,
+    FollowsUnreadableError: HTTPStatus.UNPROCESSABLE_ENTITY,
+    UpstreamError: HTTPStatus.BAD_GATEWAY,
+    UpstreamRateLimitedError: HTTPStatus.SERVICE_UNAVAILABLE,
+    UpstreamTimeoutError: HTTPStatus.GATEWAY_TIMEOUT,
+    RegisterUnavailableError: HTTPStatus.SERVICE_UNAVAILABLE,
+    ConfigurationError: HTTPStatus.INTERNAL_SERVER_ERROR,
+}
+
+
+def json_response(body: object, status: int = HTTPStatus.OK, headers: Mapping[str, str] | None = None) -> Response[str]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        headers=dict(headers or {}),
+    )
+
+
+def errors_response(status: int, messages: Sequence[str], headers: Mapping[str, str] | None = None) -> Response[str]:
+    return json_response({"errors": list(messages)}, status, headers)
+
+
+def error_response(error: ConnectedError) -> Response[str]:
+    status = next(
+        (STATUS_BY_ERROR[kind] for kind in type(error).__mro__ if kind in STATUS_BY_ERROR),
+        HTTPStatus.INTERNAL_SERVER_ERROR,
+    )
+    headers = {}
+    if isinstance(error, UpstreamRateLimitedError):
+        headers["Retry-After"] = str(error.retry_after_seconds)
+    return errors_response(status, error.messages, headers)
+
+
+def path_handle(segment: str) -> str:
+    """A handle as the caller wrote it: API Gateway hands the path over still percent-encoded."""
+    return unquote(segment)
+
+
+def install_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None:
+    """Maps the package's errors to their statuses and anything unexpected to a bare 500, never a traceback."""
+
+    def handle_connected_error(error: ConnectedError) -> Response[str]:
+        response = error_response(error)
+        log = logger.warning if response.status_code >= 500 else logger.info
+        log("request refused", extra={"status": response.status_code, "errors": list(error.messages)})
+        return response
+
+    def handle_unexpected_error(error: Exception) -> Response[str]:
+        logger.exception("unexpected failure")
+        return errors_response(HTTPStatus.INTERNAL_SERVER_ERROR, ["internal error: the failure was logged"])
+
+    app.exception_handler(ConnectedError)(handle_connected_error)
+    app.exception_handler(Exception)(handle_unexpected_error)
+
+
+def install_route_fallback(
+    app: APIGatewayHttpResolver, route_shape: re.Pattern[str], route: Callable[[str, str], Response[str]]
+) -> None:
+    """Powertools' route pattern refuses some characters that API Gateway passes on (a quote, a
+    backslash, some Unicode); such a path still gets the route's own answer, and any other path a 404
+    in the errors format."""
+
+    @app.not_found
+    def not_found(_error: Exception) -> Response[str]:
+        event = app.current_event
+        shape = route_shape.fullmatch(event.path)
+        if event.http_method == "GET" and shape is not None:
+            return route(shape.group(1), shape.group(2))
+        return errors_response(HTTPStatus.NOT_FOUND, [f"no route for {event.http_method} {event.path}"])

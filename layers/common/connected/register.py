@@ -1,0 +1,121 @@
+"""The register: every answer, one DynamoDB item, partitioned by pair and sorted by write time.
+
+The only module that touches boto3. The sort key is the write time to the microsecond plus a random
+suffix, written with a condition, so two answers for the same pair never overwrite each other, even when
+written in the same microsecond by two containers.
+"""
+
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from connected.errors import RegisterUnavailableError
+from connected.handles import Pair
+from connected.models import Record, Verdict
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+PARTITION_KEY = "pair"
+SORT_KEY = "recorded_at"
+WRITE_ATTEMPTS = 3
+_KEY_NAMES = {"#pair": PARTITION_KEY}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def random_suffix() -> str:
+    return secrets.token_hex(6)
+
+
+def new_dynamodb_client(connect_timeout: float = 2.0, read_timeout: float = 5.0) -> "DynamoDBClient":
+    """A DynamoDB client with bounded standard-mode retries; honours AWS_ENDPOINT_URL_DYNAMODB."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+    )
+    return boto3.client("dynamodb", config=config)
+
+
+class DynamoDBRegister:
+    def __init__(
+        self,
+        client: "DynamoDBClient",
+        table_name: str,
+        clock: Callable[[], datetime] = utc_now,
+        suffix: Callable[[], str] = random_suffix,
+    ) -> None:
+        self._client = client
+        self._table_name = table_name
+        self._clock = clock
+        self._suffix = suffix
+
+    def record(self, pair: Pair, verdict: Verdict) -> Record:
+        for _attempt in range(WRITE_ATTEMPTS):
+            written_at = self._clock().astimezone(UTC)
+            item: dict[str, Any] = {
+                PARTITION_KEY: {"S": pair.key},
+                SORT_KEY: {"S": f"{written_at:%Y-%m-%dT%H:%M:%S.%f}Z#{self._suffix()}"},
+                "connected": {"BOOL": verdict.connected},
+            }
+            if verdict.connected:
+                item["organisations"] = {"L": [{"S": name} for name in verdict.organisations]}
+            try:
+                self._client.put_item(
+                    TableName=self._table_name,
+                    Item=item,
+                    ConditionExpression="attribute_not_exists(#pair)",
+                    ExpressionAttributeNames=_KEY_NAMES,
+                )
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                    continue
+                raise RegisterUnavailableError(
+                    "the register could not record the answer; nothing was stored"
+                ) from error
+            except BotoCoreError as error:
+                raise RegisterUnavailableError(
+                    "the register could not record the answer; nothing was stored"
+                ) from error
+            return Record(written_at, verdict)
+        raise RegisterUnavailableError("the register could not record the answer; nothing was stored")
+
+    def history(self, pair: Pair) -> list[Record]:
+        records: list[Record] = []
+        query: dict[str, Any] = {
+            "TableName": self._table_name,
+            "KeyConditionExpression": "#pair = :pair",
+            "ExpressionAttributeNames": _KEY_NAMES,
+            "ExpressionAttributeValues": {":pair": {"S": pair.key}},
+            "ScanIndexForward": True,
+        }
+        while True:
+            try:
+                page = self._client.query(**query)
+            except (ClientError, BotoCoreError) as error:
+                raise RegisterUnavailableError("the register could not be read") from error
+            records.extend(_record(item) for item in page.get("Items", []))
+            last_key = page.get("LastEvaluatedKey")
+            if not last_key:
+                return records
+            query["ExclusiveStartKey"] = last_key
+
+
+def _record(item: dict[str, Any]) -> Record:
+    try:
+        stamp = item[SORT_KEY]["S"].split("#", 1)[0]
+        registered_at = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        connected = bool(item["connected"]["BOOL"])
+        organisations = tuple(entry["S"] for entry in item.get("organisations", {}).get("L", []))
+    except (KeyError, TypeError, ValueError) as error:
+        raise RegisterUnavailableError("the register holds a record it cannot read") from error
+    return Record(registered_at, Verdict(connected=connected, organisations=organisations if connected else ()))

@@ -1,0 +1,76 @@
+"""Configuration, read from the environment and validated once per container. Logic never reads
+`os.environ`; it is handed a `Settings`."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from connected.errors import ConfigurationError
+
+DEFAULT_GITHUB_API_URL = "https://api.github.com"
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    twitter_bearer_token: str
+    github_token: str | None = field(default=None)
+
+    def __repr__(self) -> str:
+        return "Credentials(twitter_bearer_token=***, github_token=***)"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    table_name: str
+    github_api_url: str = DEFAULT_GITHUB_API_URL
+    connect_timeout_seconds: float = 3.05
+    read_timeout_seconds: float = 8.0
+    credentials_secret_id: str | None = None
+    env_credentials: Credentials | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        table_name = env.get("TABLE_NAME", "").strip()
+        if not table_name:
+            raise ConfigurationError("the service is not configured: TABLE_NAME is not set")
+        return cls(
+            table_name=table_name,
+            github_api_url=_http_url(env.get("GITHUB_API_URL") or DEFAULT_GITHUB_API_URL),
+            connect_timeout_seconds=_positive_seconds(env, "UPSTREAM_CONNECT_TIMEOUT", 3.05),
+            read_timeout_seconds=_positive_seconds(env, "UPSTREAM_READ_TIMEOUT", 8.0),
+            credentials_secret_id=env.get("CREDENTIALS_SECRET_ARN") or None,
+            env_credentials=_credentials_from_env(env),
+        )
+
+    @property
+    def timeouts(self) -> tuple[float, float]:
+        return (self.connect_timeout_seconds, self.read_timeout_seconds)
+
+
+def _credentials_from_env(env: Mapping[str, str]) -> Credentials | None:
+    bearer = env.get("TWITTER_BEARER_TOKEN", "").strip()
+    if not bearer:
+        return None
+    return Credentials(twitter_bearer_token=bearer, github_token=env.get("GITHUB_TOKEN", "").strip() or None)
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ConfigurationError("the service is not configured: GITHUB_API_URL must be an http(s) URL")
+    return value.rstrip("/")
+
+
+def _positive_seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 30:
+        raise ConfigurationError(f"the service is not configured: {name} must be seconds between 0 and 30")
+    return seconds

@@ -1,0 +1,115 @@
+"""X API v2 client over tweepy: one lookup for both accounts, follow lists read only as far as needed."""
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import requests
+import tweepy
+
+from connected.errors import UpstreamError, UpstreamRateLimitedError, UpstreamTimeoutError
+from connected.models import FollowScan, XAccount
+from connected.upstream import seconds_until
+
+SERVICE = "twitter"
+LIST_PAGE_SIZE = 1000
+MAX_LIST_PAGES = 200
+ABSENT_USER_TITLES = frozenset({"Not Found Error", "Forbidden"})
+
+# tweepy logs request headers, bearer token included, at DEBUG: keep its logger above that.
+logging.getLogger("tweepy").setLevel(logging.INFO)
+
+
+class XClient:
+    def __init__(self, client: tweepy.Client) -> None:
+        if client.wait_on_rate_limit:
+            raise ValueError("wait_on_rate_limit sleeps up to 15 minutes; API Gateway gives up after 30 s")
+        self._client = client
+
+    def find_accounts(self, usernames: Iterable[str]) -> Mapping[str, XAccount]:
+        wanted = sorted({name.lower() for name in usernames})
+        if not wanted:
+            return {}
+        body = self._call(
+            self._client.get_users,
+            usernames=wanted,
+            user_fields=["public_metrics", "protected"],
+        )
+        found = {account.username.lower(): account for account in map(_account, body.get("data") or [])}
+        absent = {
+            str(error.get("value", "")).lower()
+            for error in body.get("errors") or []
+            if isinstance(error, dict) and error.get("title") in ABSENT_USER_TITLES
+        }
+        unexplained = set(wanted) - found.keys() - absent
+        if unexplained:
+            raise UpstreamError(SERVICE, "the user lookup left accounts unexplained")
+        return {name: account for name, account in found.items() if name in wanted}
+
+    def following_includes(self, account: XAccount, target: XAccount) -> FollowScan:
+        return self._scan(self._client.get_users_following, account.id, target.id)
+
+    def followers_include(self, account: XAccount, target: XAccount) -> FollowScan:
+        return self._scan(self._client.get_users_followers, account.id, target.id)
+
+    def _scan(self, read_page: Callable[..., Any], account_id: str, target_id: str) -> FollowScan:
+        users_read = 0
+        token: str | None = None
+        for page_number in range(1, MAX_LIST_PAGES + 1):
+            params: dict[str, Any] = {"max_results": LIST_PAGE_SIZE}
+            if token:
+                params["pagination_token"] = token
+            body = self._call(read_page, account_id, **params)
+            ids = _ids(body.get("data"))
+            users_read += len(ids)
+            if target_id in ids:
+                return FollowScan(found=True, users_read=users_read, pages=page_number)
+            meta = body.get("meta")
+            token = meta.get("next_token") if isinstance(meta, dict) else None
+            if not token:
+                return FollowScan(found=False, users_read=users_read, pages=page_number)
+        raise UpstreamError(SERVICE, f"a follow list ran past {MAX_LIST_PAGES} pages")
+
+    @staticmethod
+    def _call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        try:
+            body = method(*args, **kwargs)
+        except tweepy.TooManyRequests as error:
+            raise UpstreamRateLimitedError(
+                SERVICE, seconds_until(error.response.headers.get("x-rate-limit-reset"))
+            ) from error
+        except tweepy.Unauthorized as error:
+            raise UpstreamError(SERVICE, "the bearer token was refused (401)") from error
+        except tweepy.HTTPException as error:
+            raise UpstreamError(SERVICE, f"answered {error.response.status_code}") from error
+        except requests.Timeout as error:
+            raise UpstreamTimeoutError(SERVICE) from error
+        except requests.JSONDecodeError as error:
+            raise UpstreamError(SERVICE, "the answer was not JSON") from error
+        except requests.RequestException as error:
+            raise UpstreamError(SERVICE, "the connection failed") from error
+        if not isinstance(body, dict):
+            raise UpstreamError(SERVICE, "the answer was not a JSON object")
+        return body
+
+
+def _account(item: Any) -> XAccount:
+    try:
+        metrics = item["public_metrics"]
+        return XAccount(
+            id=str(item["id"]),
+            username=str(item["username"]),
+            followers_count=int(metrics["followers_count"]),
+            following_count=int(metrics["following_count"]),
+            protected=bool(item.get("protected", False)),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise UpstreamError(SERVICE, "a user in the answer lacked its id or counts") from error
+
+
+def _ids(data: Any) -> list[str]:
+    if data is None:
+        return []
+    if not isinstance(data, list) or not all(isinstance(item, dict) and "id" in item for item in data):
+        raise UpstreamError(SERVICE, "a follow list page was not a list of users")
+    return [str(item["id"]) for item in data]
