@@ -1,0 +1,40 @@
+"""GET /connected/realtime/{dev1}/{dev2}: are the two developers fully connected right now?"""
+
+import re
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from connected.factory import connection_service
+from connected.http import install_error_handlers, install_route_fallback, json_response, path_handle
+
+logger = Logger()
+app = APIGatewayHttpResolver()
+install_error_handlers(app, logger)
+
+
+@app.get("/connected/realtime/<dev1>/<dev2>")
+def realtime(dev1: str, dev2: str) -> Response[str]:
+    dev1, dev2 = path_handle(dev1), path_handle(dev2)
+    logger.append_keys(dev1=dev1, dev2=dev2)
+    answer = connection_service().answer(dev1, dev2)
+    logger.info(
+        "answered",
+        extra={
+            "connected": answer.verdict.connected,
+            "x_users_read": answer.x_users_read,
+            "follow_lists_read": [read.list_read for read in answer.follow_reads],
+        },
+    )
+    return json_response(answer.verdict.to_json())
+
+
+install_route_fallback(app, re.compile(r"/connected/realtime/([^/]+)/([^/]+)"), realtime)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
