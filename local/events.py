@@ -1,0 +1,80 @@
+"""API Gateway HTTP API (payload format 2.0) events and Lambda contexts, as Lambda hands them to a handler."""
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlsplit
+
+
+def http_api_event(
+    method: str,
+    raw_path: str,
+    raw_query: str = "",
+    headers: dict[str, str] | None = None,
+    route_key: str = "$default",
+    path_parameters: dict[str, str] | None = None,
+    source_ip: str = "127.0.0.1",
+) -> dict[str, object]:
+    now = datetime.now(UTC)
+    request_id = uuid.uuid4().hex
+    event: dict[str, object] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": raw_path,
+        "rawQueryString": raw_query,
+        "headers": {name.lower(): value for name, value in (headers or {}).items()},
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": "127.0.0.1",
+            "domainPrefix": "127",
+            "http": {
+                "method": method.upper(),
+                "path": raw_path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": (headers or {}).get("user-agent", ""),
+            },
+            "requestId": request_id,
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "isBase64Encoded": False,
+    }
+    if raw_query:
+        parameters: dict[str, list[str]] = {}
+        for name, value in parse_qsl(raw_query, keep_blank_values=True):
+            parameters.setdefault(name, []).append(value)
+        event["queryStringParameters"] = {name: ",".join(values) for name, values in parameters.items()}
+    if path_parameters:
+        event["pathParameters"] = path_parameters
+    return event
+
+
+def event_for_url(method: str, url: str, **kwargs: object) -> dict[str, object]:
+    parts = urlsplit(url)
+    return http_api_event(method, parts.path, parts.query, **kwargs)  # type: ignore[arg-type]
+
+
+@dataclass
+class LambdaContext:
+    """What a handler reads of Lambda's context: names, the request id and the time left."""
+
+    function_name: str = "local"
+    timeout_seconds: float = 20.0
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = "local"
+    log_stream_name: str = "local"
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:local:000000000000:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000))
