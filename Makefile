@@ -1,0 +1,62 @@
+# make run: the API on http://127.0.0.1:3000 offline. make test: everything CI checks.
+SHELL := /bin/bash
+PYTHON ?= $(shell for candidate in python3.13 $$(pyenv root 2>/dev/null)/versions/3.13*/bin/python3.13; do \
+	"$$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null \
+	&& "$$candidate" -c 'import sys; print(sys.executable)' && break; done)
+VENV := .venv
+SAM_VENV := .venv-sam
+BIN := $(VENV)/bin
+export SAM_CLI_TELEMETRY := 0
+export PATH := $(abspath $(dir $(PYTHON))):$(PATH)
+
+.PHONY: help run test lint format typecheck template unit build deploy clean
+
+help:
+	@echo "make run       the API on http://127.0.0.1:3000 (offline demo world without credentials)"
+	@echo "make test      lint, type checks, template checks and every test"
+	@echo "make build     sam build"
+	@echo "make deploy    sam build, then sam deploy (samconfig.toml; ENV=prod for production)"
+	@echo "make clean     remove local data, builds and virtual environments"
+
+$(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.13 is needed: install it or set PYTHON=/path/to/python3.13" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+$(SAM_VENV)/.installed: requirements-sam.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.13 is needed: install it or set PYTHON=/path/to/python3.13" >&2; exit 1; }
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.txt
+	@touch $@
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
+
+template: $(VENV)/.installed $(SAM_VENV)/.installed
+	$(BIN)/cfn-lint template.yaml
+	$(SAM_VENV)/bin/sam validate --lint
+
+unit: $(VENV)/.installed
+	$(BIN)/pytest
+
+test: lint typecheck template unit
+
+build: $(SAM_VENV)/.installed
+	$(SAM_VENV)/bin/sam build
+
+ENV ?= default
+deploy: build
+	$(SAM_VENV)/bin/sam deploy --config-env $(ENV)
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache node_modules .local
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
