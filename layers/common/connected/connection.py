@@ -60,7 +60,8 @@ class ConnectionService:
         stage1 = self._look_up(dev1, dev2)
         _raise_for_unknown_users(dev1, dev2, stage1)
 
-        organisations = common_organisations(stage1.organisations[dev1] or [], stage1.organisations[dev2] or [])
+        in_pair_order = sorted((dev1, dev2), key=str.lower)
+        organisations = common_organisations(*(stage1.organisations[handle] or [] for handle in in_pair_order))
         if not organisations:
             answer = Answer(Verdict(connected=False))
         else:

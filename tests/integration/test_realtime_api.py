@@ -1,0 +1,354 @@
+"""GET /connected/realtime/{dev1}/{dev2}, through the real handler, with GitHub and X faked at the HTTP
+layer and the register table under moto."""
+
+import time
+from typing import Any
+
+import pytest
+import requests
+
+from tests.conftest import TABLE_NAME
+from tests.support.handlers import Invoke
+from tests.support.upstreams import FakeUpstreams, raise_error, reply
+
+
+def records(register: Invoke, dev1: str, dev2: str) -> list[dict[str, Any]]:
+    answer = register(f"/connected/register/{dev1}/{dev2}")
+    assert answer.status == 200
+    return list(answer.body)
+
+
+def test_a_fully_connected_pair(upstreams: FakeUpstreams, realtime: Invoke, register: Invoke) -> None:
+    upstreams.developer("alice", organisations=["zeta", "Acme", "beta", "Solo"], follows=["bob"])
+    upstreams.developer("bob", organisations=["Beta", "Zeta", "acme"], follows=["alice"])
+
+    answer = realtime("/connected/realtime/alice/bob")
+
+    assert answer.status == 200
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.body == {"connected": True, "organisations": ["Acme", "beta", "zeta"]}
+    (record,) = records(register, "alice", "bob")
+    assert record == {"registered_at": record["registered_at"], **answer.body}
+
+
+def test_a_pair_without_a_common_organisation_is_not_connected_and_reads_no_follow_list(
+    upstreams: FakeUpstreams, realtime: Invoke, register: Invoke
+) -> None:
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"])
+    upstreams.developer("bob", organisations=["Other"], follows=["alice"])
+
+    answer = realtime("/connected/realtime/alice/bob")
+
+    assert (answer.status, answer.body) == (200, {"connected": False})
+    assert upstreams.count("x_following") + upstreams.count("x_followers") == 0
+    assert upstreams.x_users_returned == 0
+    assert [record["connected"] for record in records(register, "bob", "alice")] == [False]
+
+
+def test_stage_one_is_one_x_lookup_and_one_github_call_per_handle(upstreams: FakeUpstreams, realtime: Invoke) -> None:
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"])
+    upstreams.developer("bob", organisations=["Acme"], follows=["alice"])
+
+    realtime("/connected/realtime/alice/bob")
+
+    assert upstreams.count("x_users") == 1
+    assert upstreams.count("github_orgs") == 2
+
+
+def test_one_way_follows_are_not_connected(upstreams: FakeUpstreams, realtime: Invoke) -> None:
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"])
+    upstreams.developer("bob", organisations=["Acme"])
+
+    assert realtime("/connected/realtime/alice/bob").body == {"connected": False}
+
+
+def test_unknown_users_are_listed_in_contract_order_as_written(
+    upstreams: FakeUpstreams, realtime: Invoke, register: Invoke
+) -> None:
+    upstreams.developer("alice", organisations=None)
+    upstreams.developer("bob", organisations=["Acme"], on_x=False)
+
+    answer = realtime("/connected/realtime/ALICE/Bob")
+
+    assert answer.status == 404
+    assert answer.body == {"errors": ["ALICE is no a valid user in github", "Bob is no a valid user in twitter"]}
+    assert records(register, "alice", "bob") == []
+
+
+def test_two_unknown_developers_get_four_errors_in_order(upstreams: FakeUpstreams, realtime: Invoke) -> None:
+    answer = realtime("/connected/realtime/ghost1/ghost2")
+
+    assert answer.body == {
+        "errors": [
+            "ghost1 is no a valid user in github",
+            "ghost1 is no a valid user in twitter",
+            "ghost2 is no a valid user in github",
+            "ghost2 is no a valid user in twitter",
+        ]
+    }
+
+
+def test_a_suspended_x_account_is_no_user(upstreams: FakeUpstreams, realtime: Invoke) -> None:
+    upstreams.developer("alice", organisations=["Acme"])
+    upstreams.developer("bob", organisations=["Acme"], suspended=True)
+
+    answer = realtime("/connected/realtime/alice/bob")
+
+    assert (answer.status, answer.body) == (404, {"errors": ["bob is no a valid user in twitter"]})
+
+
+@pytest.mark.parametrize(
+    ("handle", "errors", "github_calls", "x_usernames"),
+    [
+        ("has_underscore", ["has_underscore is no a valid user in github"], 1, "alice%2Chas_underscore"),
+        ("has-dash", ["has-dash is no a valid user in twitter"], 2, "alice"),
+        ("sixteen-chars-xx", ["sixteen-chars-xx is no a valid user in twitter"], 2, "alice"),
+    ],
+)
+def test_a_handle_impossible_on_one_service_is_not_sent_to_it(
+    upstreams: FakeUpstreams, realtime: Invoke, handle: str, errors: list[str], github_calls: int, x_usernames: str
+) -> None:
+    upstreams.developer("alice", organisations=["Acme"])
+    upstreams.developer(handle, organisations=["Acme"])
+
+    answer = realtime(f"/connected/realtime/alice/{handle}")
+
+    assert (answer.status, answer.body) == (404, {"errors": errors})
+    assert upstreams.count("github_orgs") == github_calls
+    assert str(upstreams.requests["x_users"][0].url).endswith(f"usernames={x_usernames}")
+
+
+def test_a_handle_impossible_everywhere_makes_no_call_for_it(upstreams: FakeUpstreams, realtime: Invoke) -> None:
+    upstreams.developer("alice", organisations=["Acme"])
+
+    answer = realtime("/connected/realtime/alice/..%2F..%2Fetc")
+
+    assert answer.body == {
+        "errors": ["../../etc is no a valid user in github", "../../etc is no a valid user in twitter"]
+    }
+    assert upstreams.count("github_orgs") == 1
+
+
+def test_a_character_outside_the_route_pattern_still_gets_the_contract_answer(
+    upstreams: FakeUpstreams, realtime: Invoke
+) -> None:
+    upstreams.developer("alice", organisations=["Acme"])
+
+    answer = realtime('/connected/realtime/alice/a"b')
+
+    assert (answer.status, answer.body) == (
+        404,
+        {"errors": ['a"b is no a valid user in github', 'a"b is no a valid user in twitter']},
+    )
+
+
+@pytest.mark.parametrize("path", ["/connected/realtime/alice/ALICE", "/connected/realtime/Bob/bOB"])
+def test_the_same_handle_twice_is_a_bad_request(upstreams: FakeUpstreams, realtime: Invoke, path: str) -> None:
+    answer = realtime(path)
+
+    assert answer.status == 400
+    assert "same developer" in answer.body["errors"][0]
+    assert upstreams.count("github_orgs") + upstreams.count("x_users") == 0
+
+
+def test_letter_case_and_order_do_not_change_the_answer_or_the_register(
+    upstreams: FakeUpstreams, realtime: Invoke, register: Invoke
+) -> None:
+    upstreams.developer("Alice", organisations=["Acme"], follows=["bob"])
+    upstreams.developer("bob", organisations=["acme"], follows=["alice"])
+
+    first = realtime("/connected/realtime/alice/BOB")
+    second = realtime("/connected/realtime/Bob/ALICE")
+
+    assert first.body == second.body == {"connected": True, "organisations": ["Acme"]}
+    assert len(records(register, "bob", "alice")) == 2
+
+
+def test_organisations_over_three_github_pages(upstreams: FakeUpstreams, realtime: Invoke) -> None:
+    many = [f"org-{n:03}" for n in range(250)]
+    upstreams.developer("alice", organisations=many, follows=["bob"])
+    upstreams.developer("bob", organisations=["org-249", "org-000", "org-120"], follows=["alice"])
+
+    answer = realtime("/connected/realtime/alice/bob")
+
+    assert answer.body == {"connected": True, "organisations": ["org-000", "org-120", "org-249"]}
+    assert upstreams.count("github_orgs") == 4
+
+
+def test_follows_found_across_several_x_pages(
+    upstreams: FakeUpstreams, realtime: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"], other_following=2100, other_followers=2200)
+    upstreams.developer("bob", organisations=["Acme"], follows=["alice"], other_following=2300, other_followers=2400)
+    list_named_accounts_last(upstreams, monkeypatch)
+
+    answer = realtime("/connected/realtime/alice/bob")
+
+    assert answer.body == {"connected": True, "organisations": ["Acme"]}
+    assert upstreams.count("x_following") == 3
+    assert upstreams.count("x_followers") == 3
+    assert upstreams.x_users_returned == 2101 + 2201
+
+
+def list_named_accounts_last(upstreams: FakeUpstreams, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Puts the accounts a test named after the anonymous ones, so a scan has to reach the last page."""
+    world = upstreams.world
+    for method in ("following_ids", "follower_ids"):
+        listed = getattr(world, method)
+        monkeypatch.setattr(world, method, lambda developer, listed=listed: sorted(listed(developer), key=str.isdigit))
+
+
+def test_the_cheaper_list_is_read_and_the_second_direction_skipped_when_the_first_fails(
+    upstreams: FakeUpstreams, realtime: Invoke
+) -> None:
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"], other_following=5000, other_followers=40)
+    upstreams.developer("bob", organisations=["Acme"], other_following=30, other_followers=100)
+
+    answer = realtime("/connected/realtime/alice/bob")
+
+    assert answer.body == {"connected": False}
+    assert upstreams.count("x_following") == 1
+    assert upstreams.count("x_followers") == 0
+    assert f"/users/{upstreams.world.x_id('bob')}/following" in str(upstreams.requests["x_following"][0].url)
+    assert upstreams.x_users_returned == 30
+
+
+def test_a_protected_account_is_decided_from_the_other_side(upstreams: FakeUpstreams, realtime: Invoke) -> None:
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"], protected=True)
+    upstreams.developer("bob", organisations=["Acme"], follows=["alice"], other_following=3000)
+
+    answer = realtime("/connected/realtime/alice/bob")
+
+    assert answer.body == {"connected": True, "organisations": ["Acme"]}
+    bob_id = upstreams.world.x_id("bob")
+    read = [str(sent.url) for sent in upstreams.requests["x_following"] + upstreams.requests["x_followers"]]
+    assert all(f"/users/{bob_id}/" in url for url in read)
+
+
+def test_two_protected_accounts_cannot_be_decided(upstreams: FakeUpstreams, realtime: Invoke, register: Invoke) -> None:
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"], protected=True)
+    upstreams.developer("bob", organisations=["Acme"], follows=["alice"], protected=True)
+
+    answer = realtime("/connected/realtime/alice/bob")
+
+    assert answer.status == 422
+    assert "both accounts are protected" in answer.body["errors"][0]
+    assert records(register, "alice", "bob") == []
+
+
+UPSTREAM_FAULTS = [
+    ("github_orgs", reply(500), 502, "github failed: answered 500"),
+    ("github_orgs", reply(401), 502, "github failed: the token was refused (401)"),
+    ("github_orgs", reply(200, "{not json"), 502, "github failed: the answer was not JSON"),
+    ("github_orgs", raise_error(requests.ConnectTimeout()), 504, "github did not answer in time"),
+    ("github_orgs", raise_error(requests.ConnectionError()), 502, "github failed: the connection failed"),
+    ("x_users", reply(503), 502, "twitter failed: answered 503"),
+    ("x_users", reply(401), 502, "twitter failed: the bearer token was refused (401)"),
+    ("x_users", reply(200, "{not json"), 502, "twitter failed: the answer was not JSON"),
+    ("x_users", raise_error(requests.ReadTimeout()), 504, "twitter did not answer in time"),
+    ("x_following", reply(500), 502, "twitter failed: answered 500"),
+    ("x_following", raise_error(requests.ReadTimeout()), 504, "twitter did not answer in time"),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "fault", "status", "message"), UPSTREAM_FAULTS)
+def test_upstream_trouble_gets_an_honest_status_and_nothing_is_recorded(
+    upstreams: FakeUpstreams,
+    realtime: Invoke,
+    register: Invoke,
+    endpoint: str,
+    fault: object,
+    status: int,
+    message: str,
+) -> None:
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"])
+    upstreams.developer("bob", organisations=["Acme"], follows=["alice"])
+    upstreams.fail(endpoint, fault)  # type: ignore[arg-type]
+
+    answer = realtime("/connected/realtime/alice/bob")
+
+    assert (answer.status, answer.body) == (status, {"errors": [message]})
+    assert records(register, "alice", "bob") == []
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "fault"),
+    [
+        ("github_orgs", "github"),
+        ("x_users", "x"),
+    ],
+)
+def test_a_rate_limit_is_a_503_with_retry_after(
+    upstreams: FakeUpstreams, realtime: Invoke, register: Invoke, endpoint: str, fault: str
+) -> None:
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"])
+    upstreams.developer("bob", organisations=["Acme"], follows=["alice"])
+    reset = str(int(time.time()) + 90)
+    headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset} if fault == "github" else {}
+    if fault == "x":
+        headers = {"x-rate-limit-remaining": "0", "x-rate-limit-reset": reset}
+    upstreams.fail(endpoint, reply(403 if fault == "github" else 429, headers=headers))
+
+    answer = realtime("/connected/realtime/alice/bob")
+
+    assert answer.status == 503
+    assert 88 <= int(answer.headers["retry-after"]) <= 91
+    service = "github" if fault == "github" else "twitter"
+    assert answer.body["errors"][0].startswith(f"{service} rate limit reached")
+    assert records(register, "alice", "bob") == []
+
+
+def test_an_upstream_failure_beats_an_unknown_user(upstreams: FakeUpstreams, realtime: Invoke) -> None:
+    upstreams.developer("alice", organisations=["Acme"])
+    upstreams.fail("x_users", reply(500))
+
+    answer = realtime("/connected/realtime/alice/ghost")
+
+    assert answer.status == 502
+
+
+def test_a_failed_write_is_a_503_not_a_lost_record(
+    upstreams: FakeUpstreams, realtime: Invoke, dynamodb: object
+) -> None:
+    upstreams.developer("alice", organisations=["Acme"])
+    upstreams.developer("bob", organisations=["Other"])
+    dynamodb.delete_table(TableName=TABLE_NAME)  # type: ignore[attr-defined]
+
+    answer = realtime("/connected/realtime/alice/bob")
+
+    assert answer.status == 503
+    assert answer.body == {"errors": ["the register could not record the answer; nothing was stored"]}
+
+
+def test_many_answers_for_a_pair_are_kept_in_write_order(
+    upstreams: FakeUpstreams, realtime: Invoke, register: Invoke
+) -> None:
+    alice = upstreams.developer("alice", organisations=["Acme"], follows=["bob"])
+    upstreams.developer("bob", organisations=["Acme"], follows=["alice"])
+    expected = []
+    for n in range(12):
+        alice.follows = ["bob"] if n % 3 else []
+        expected.append(realtime("/connected/realtime/alice/bob").body["connected"])
+
+    history = records(register, "bob", "ALICE")
+
+    assert [record["connected"] for record in history] == expected
+    assert [record["registered_at"] for record in history] == sorted(record["registered_at"] for record in history)
+
+
+def test_an_unknown_route_is_a_404_in_the_errors_format(realtime: Invoke) -> None:
+    answer = realtime("/connected/realtime/only-one")
+
+    assert answer.status == 404
+    assert answer.body == {"errors": ["no route for GET /connected/realtime/only-one"]}
+
+
+def test_a_missing_configuration_is_a_500_with_errors_json(
+    upstreams: FakeUpstreams, realtime: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TWITTER_BEARER_TOKEN")
+
+    answer = realtime("/connected/realtime/alice/bob")
+
+    assert answer.status == 500
+    assert "TWITTER_BEARER_TOKEN" in answer.body["errors"][0]

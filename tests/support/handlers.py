@@ -1,0 +1,47 @@
+"""Loads each function's app.py as its own module (both are named app.py) and invokes its handler."""
+
+import importlib.util
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from local.events import LambdaContext, http_api_event
+from local.template import PROJECT_ROOT
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+Invoke = Callable[[str], HttpAnswer]
+
+
+def load_function(name: str) -> ModuleType:
+    module_name = f"{name}_app"
+    if module_name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(module_name, PROJECT_ROOT / "functions" / name / "app.py")
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[module_name]
+
+
+def invoker(name: str) -> Invoke:
+    module = load_function(name)
+
+    def invoke(path: str, method: str = "GET") -> HttpAnswer:
+        raw_path, _, query = path.partition("?")
+        result = module.lambda_handler(http_api_event(method, raw_path, query), LambdaContext(function_name=name))
+        headers = {key.lower(): value for key, value in result.get("headers", {}).items()}
+        body = json.loads(result["body"]) if result.get("body") else None
+        return HttpAnswer(result["statusCode"], headers, body)
+
+    return invoke

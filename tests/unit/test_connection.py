@@ -1,0 +1,195 @@
+"""The connection check against in-memory GitHub and X: which calls it makes, what it reads, what it records."""
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from connected.connection import ConnectionService, common_organisations
+from connected.errors import FollowsUnreadableError, SameHandleError, UnknownUsersError, UpstreamError
+from connected.models import Verdict
+from local.world import Developer, World, WorldGitHub, WorldX
+from tests.support.fakes import InMemoryRegister
+
+
+class Harness:
+    def __init__(self) -> None:
+        self.world = World()
+        self.github = WorldGitHub(self.world)
+        self.x = WorldX(self.world)
+        self.register = InMemoryRegister()
+        self.service = ConnectionService(self.github, self.x, self.register, ThreadPoolExecutor(max_workers=2))
+
+    def developer(self, handle: str, **details: Any) -> Developer:
+        return self.world.add(Developer(handle, **details))
+
+
+@pytest.fixture
+def harness() -> Harness:
+    return Harness()
+
+
+def test_mutual_followers_in_a_common_organisation_are_connected(harness: Harness) -> None:
+    harness.developer("alice", organisations=["Acme", "Zeta"], follows=["bob"])
+    harness.developer("bob", organisations=["Acme", "Other"], follows=["alice"])
+
+    answer = harness.service.answer("alice", "bob")
+
+    assert answer.verdict == Verdict(connected=True, organisations=("Acme",))
+    assert harness.register.count == 1
+
+
+def test_disjoint_organisations_read_no_follow_list(harness: Harness) -> None:
+    harness.developer("alice", organisations=["Acme"], follows=["bob"])
+    harness.developer("bob", organisations=["Other"], follows=["alice"])
+
+    answer = harness.service.answer("alice", "bob")
+
+    assert answer.verdict == Verdict(connected=False)
+    assert harness.x.lists_read == []
+    assert answer.x_users_read == 0
+    assert harness.register.count == 1
+
+
+def test_stage_one_is_two_github_calls_and_one_x_lookup(harness: Harness) -> None:
+    harness.developer("alice", organisations=["Acme"])
+    harness.developer("bob", organisations=["Acme"])
+
+    harness.service.answer("alice", "bob")
+
+    assert sorted(harness.github.calls) == ["alice", "bob"]
+    assert harness.x.lookups == [["alice", "bob"]]
+
+
+def test_a_one_way_follow_is_not_a_connection(harness: Harness) -> None:
+    harness.developer("alice", organisations=["Acme"], follows=["bob"])
+    harness.developer("bob", organisations=["Acme"])
+
+    assert harness.service.answer("alice", "bob").verdict == Verdict(connected=False)
+
+
+def test_the_second_direction_is_skipped_when_the_first_does_not_hold(harness: Harness) -> None:
+    harness.developer("alice", organisations=["Acme"], follows=["bob"], other_following=50)
+    harness.developer("bob", organisations=["Acme"], other_following=10, other_followers=20)
+
+    answer = harness.service.answer("alice", "bob")
+
+    assert answer.verdict == Verdict(connected=False)
+    assert len(answer.follow_reads) == 1
+    assert answer.follow_reads[0].direction == "bob follows alice"
+
+
+def test_each_direction_is_read_from_the_shorter_list(harness: Harness) -> None:
+    """A follows 5,000, B has 3 followers (A among them); B follows A, A has 4 followers."""
+    harness.developer("a", organisations=["Acme"], follows=["b"], other_following=4999, other_followers=3)
+    harness.developer("b", organisations=["Acme"], follows=["a"], other_following=100, other_followers=2)
+
+    answer = harness.service.answer("a", "b")
+
+    assert answer.verdict.connected
+    assert sorted(read.list_read for read in answer.follow_reads) == ["a/followers", "b/followers"]
+    assert answer.x_users_read <= 10
+
+
+def test_the_cheaper_direction_is_read_first(harness: Harness) -> None:
+    harness.developer("alice", organisations=["Acme"], other_following=300, other_followers=300)
+    harness.developer("bob", organisations=["Acme"], other_following=5, other_followers=400)
+
+    answer = harness.service.answer("alice", "bob")
+
+    assert [read.list_read for read in answer.follow_reads] == ["bob/following"]
+
+
+def test_a_protected_account_is_decided_from_the_other_side(harness: Harness) -> None:
+    harness.developer("alice", organisations=["Acme"], follows=["bob"], protected=True)
+    harness.developer("bob", organisations=["Acme"], follows=["alice"], other_following=9000, other_followers=9000)
+
+    answer = harness.service.answer("alice", "bob")
+
+    assert answer.verdict.connected
+    assert sorted(read.list_read for read in answer.follow_reads) == ["bob/followers", "bob/following"]
+
+
+def test_two_protected_accounts_cannot_be_decided_and_nothing_is_recorded(harness: Harness) -> None:
+    harness.developer("alice", organisations=["Acme"], follows=["bob"], protected=True)
+    harness.developer("bob", organisations=["Acme"], follows=["alice"], protected=True)
+
+    with pytest.raises(FollowsUnreadableError):
+        harness.service.answer("alice", "bob")
+
+    assert harness.x.lists_read == []
+    assert harness.register.count == 0
+
+
+def test_unknown_users_are_listed_in_contract_order_and_nothing_is_recorded(harness: Harness) -> None:
+    harness.developer("alice", organisations=None, on_x=True)
+    harness.developer("bob", organisations=["Acme"], on_x=False)
+
+    with pytest.raises(UnknownUsersError) as refused:
+        harness.service.answer("Alice", "Bob")
+
+    assert refused.value.messages == ("Alice is no a valid user in github", "Bob is no a valid user in twitter")
+    assert harness.register.count == 0
+
+
+def test_a_suspended_x_account_is_no_user(harness: Harness) -> None:
+    harness.developer("alice", organisations=["Acme"])
+    harness.developer("bob", organisations=["Acme"], suspended=True)
+
+    with pytest.raises(UnknownUsersError) as refused:
+        harness.service.answer("alice", "bob")
+
+    assert refused.value.messages == ("bob is no a valid user in twitter",)
+
+
+def test_a_handle_impossible_on_a_service_is_never_sent_to_it(harness: Harness) -> None:
+    harness.developer("alice", organisations=["Acme"])
+
+    with pytest.raises(UnknownUsersError) as refused:
+        harness.service.answer("alice", "bad-name_")
+
+    assert refused.value.messages == (
+        "bad-name_ is no a valid user in github",
+        "bad-name_ is no a valid user in twitter",
+    )
+    assert harness.github.calls == ["alice"]
+    assert harness.x.lookups == [["alice"]]
+
+
+def test_the_same_handle_twice_is_refused_before_any_call(harness: Harness) -> None:
+    with pytest.raises(SameHandleError):
+        harness.service.answer("Alice", "aLiCe")
+
+    assert harness.github.calls == []
+    assert harness.x.lookups == []
+
+
+def test_an_upstream_failure_is_not_dressed_up_as_an_unknown_user(harness: Harness) -> None:
+    class BrokenGitHub(WorldGitHub):
+        def organisations(self, login: str) -> list[str] | None:
+            raise UpstreamError("github", "answered 500")
+
+    harness.developer("alice", organisations=["Acme"], on_x=False)
+    harness.developer("bob", organisations=["Acme"])
+    service = ConnectionService(BrokenGitHub(harness.world), harness.x, harness.register, ThreadPoolExecutor(1))
+
+    with pytest.raises(UpstreamError):
+        service.answer("alice", "bob")
+
+    assert harness.register.count == 0
+
+
+def test_a_register_failure_fails_the_answer(harness: Harness) -> None:
+    harness.developer("alice", organisations=["Acme"])
+    harness.developer("bob", organisations=["Other"])
+    harness.register.broken = True
+
+    with pytest.raises(Exception, match="nothing was stored"):
+        harness.service.answer("alice", "bob")
+
+
+def test_common_organisations_ignore_case_keep_github_spelling_and_sort() -> None:
+    first = ["zeta-Org", "Acme", "beta", "acme", "Solo"]
+    second = ["ACME", "Beta", "Zeta-org", "other"]
+
+    assert common_organisations(first, second) == ("Acme", "beta", "zeta-Org")

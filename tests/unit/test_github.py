@@ -1,0 +1,152 @@
+"""The GitHub client against GitHub faked at the HTTP layer."""
+
+import time
+
+import pytest
+import requests
+import responses
+
+from connected.errors import UpstreamError, UpstreamRateLimitedError, UpstreamTimeoutError
+from connected.github import GitHubClient
+from connected.upstream import TimeoutSession
+from tests.support.upstreams import FakeUpstreams, raise_error, reply
+
+
+@pytest.fixture
+def github() -> GitHubClient:
+    return GitHubClient(TimeoutSession((1.0, 1.0), pool_size=2), "https://api.github.com", token="gh-token")
+
+
+def test_organisations_are_read_across_every_page(upstreams: FakeUpstreams, github: GitHubClient) -> None:
+    names = [f"org-{n:03}" for n in range(250)]
+    upstreams.developer("alice", organisations=names)
+
+    assert github.organisations("alice") == names
+    assert upstreams.count("github_orgs") == 3
+
+
+def test_an_unknown_user_is_none(upstreams: FakeUpstreams, github: GitHubClient) -> None:
+    assert github.organisations("nobody") is None
+
+
+def test_requests_carry_the_api_version_the_token_and_a_full_page_size(
+    upstreams: FakeUpstreams, github: GitHubClient
+) -> None:
+    upstreams.developer("alice", organisations=["Acme"])
+
+    github.organisations("alice")
+
+    sent = upstreams.requests["github_orgs"][0]
+    assert sent.headers["X-GitHub-Api-Version"] == "2022-11-28"
+    assert sent.headers["Accept"] == "application/vnd.github+json"
+    assert sent.headers["Authorization"] == "Bearer gh-token"
+    assert "per_page=100" in str(sent.url)
+
+
+def test_without_a_token_no_authorization_is_sent(upstreams: FakeUpstreams) -> None:
+    upstreams.developer("alice", organisations=["Acme"])
+    client = GitHubClient(TimeoutSession((1.0, 1.0), pool_size=1), "https://api.github.com")
+
+    client.organisations("alice")
+
+    assert "Authorization" not in upstreams.requests["github_orgs"][0].headers
+
+
+def test_a_second_read_is_conditional_and_a_304_reuses_the_body(upstreams: FakeUpstreams, github: GitHubClient) -> None:
+    upstreams.developer("alice", organisations=[f"org-{n}" for n in range(150)])
+    first = github.organisations("alice")
+
+    second = github.organisations("alice")
+
+    assert second == first
+    assert all("If-None-Match" in sent.headers for sent in upstreams.requests["github_orgs"][2:])
+    assert upstreams.count("github_orgs") == 4
+
+
+def test_a_changed_list_replaces_the_remembered_one(upstreams: FakeUpstreams, github: GitHubClient) -> None:
+    alice = upstreams.developer("alice", organisations=["Acme"])
+    github.organisations("alice")
+    alice.organisations = ["Acme", "Beta"]
+
+    assert github.organisations("alice") == ["Acme", "Beta"]
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_a_server_error_is_an_upstream_error(upstreams: FakeUpstreams, github: GitHubClient, status: int) -> None:
+    upstreams.fail("github_orgs", reply(status))
+
+    with pytest.raises(UpstreamError, match=f"github failed: answered {status}"):
+        github.organisations("alice")
+
+
+def test_a_refused_token_is_an_upstream_error(upstreams: FakeUpstreams, github: GitHubClient) -> None:
+    upstreams.fail("github_orgs", reply(401, {"message": "Bad credentials"}))
+
+    with pytest.raises(UpstreamError, match="token was refused"):
+        github.organisations("alice")
+
+
+def test_an_exhausted_rate_limit_waits_until_the_reset(upstreams: FakeUpstreams, github: GitHubClient) -> None:
+    reset = int(time.time()) + 120
+    upstreams.fail("github_orgs", reply(403, headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)}))
+
+    with pytest.raises(UpstreamRateLimitedError) as limited:
+        github.organisations("alice")
+
+    assert 118 <= limited.value.retry_after_seconds <= 121
+
+
+def test_a_secondary_rate_limit_uses_retry_after(upstreams: FakeUpstreams, github: GitHubClient) -> None:
+    upstreams.fail("github_orgs", reply(429, headers={"retry-after": "30"}))
+
+    with pytest.raises(UpstreamRateLimitedError) as limited:
+        github.organisations("alice")
+
+    assert limited.value.retry_after_seconds == 30
+
+
+def test_a_forbidden_answer_that_is_no_rate_limit_is_an_upstream_error(
+    upstreams: FakeUpstreams, github: GitHubClient
+) -> None:
+    upstreams.fail("github_orgs", reply(403, headers={"x-ratelimit-remaining": "10"}))
+
+    with pytest.raises(UpstreamError):
+        github.organisations("alice")
+
+
+def test_a_timeout_is_an_upstream_timeout(upstreams: FakeUpstreams, github: GitHubClient) -> None:
+    upstreams.fail("github_orgs", raise_error(requests.ReadTimeout("slow")))
+
+    with pytest.raises(UpstreamTimeoutError):
+        github.organisations("alice")
+
+
+def test_a_refused_connection_is_an_upstream_error(upstreams: FakeUpstreams, github: GitHubClient) -> None:
+    upstreams.fail("github_orgs", raise_error(requests.ConnectionError("refused")))
+
+    with pytest.raises(UpstreamError, match="connection failed"):
+        github.organisations("alice")
+
+
+@pytest.mark.parametrize("body", ["<html>oops</html>", '{"login": "not-a-list"}', '[{"name": "no login"}]'])
+def test_an_unreadable_answer_is_an_upstream_error(upstreams: FakeUpstreams, github: GitHubClient, body: str) -> None:
+    upstreams.fail("github_orgs", reply(200, body))
+
+    with pytest.raises(UpstreamError):
+        github.organisations("alice")
+
+
+def test_a_page_failing_mid_pagination_is_an_upstream_error_not_an_unknown_user(
+    upstreams: FakeUpstreams, github: GitHubClient
+) -> None:
+    upstreams.developer("alice", organisations=[f"org-{n}" for n in range(150)])
+    upstreams.fail("github_orgs", reply(404), after=1)
+
+    with pytest.raises(UpstreamError):
+        github.organisations("alice")
+
+
+def test_the_login_is_percent_encoded_into_the_url(http: responses.RequestsMock, github: GitHubClient) -> None:
+    http.get("https://api.github.com/users/a%2F..%2Fb/orgs?per_page=100", json=[])
+
+    assert github.organisations("a/../b") == []

@@ -1,0 +1,82 @@
+"""template.yaml holds what the contract promises: routes, runtime, least privilege, a table that keeps
+every record."""
+
+from typing import Any
+
+import pytest
+
+from local.template import http_routes, load_template
+
+RESOURCES: dict[str, Any] = load_template()["Resources"]
+GLOBALS: dict[str, Any] = load_template()["Globals"]["Function"]
+
+
+def statements(function: str) -> list[dict[str, Any]]:
+    policies = RESOURCES[function]["Properties"]["Policies"]
+    return [statement for policy in policies for statement in policy["Statement"]]
+
+
+def test_the_realtime_function_may_only_put_records_and_read_its_secret() -> None:
+    assert statements("RealtimeFunction") == [
+        {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": {"Fn::GetAtt": ["RegisterTable", "Arn"]}},
+        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": {"Ref": "CredentialsSecret"}},
+    ]
+
+
+def test_the_register_function_may_only_query() -> None:
+    assert statements("RegisterFunction") == [
+        {"Effect": "Allow", "Action": "dynamodb:Query", "Resource": {"Fn::GetAtt": ["RegisterTable", "Arn"]}},
+    ]
+    assert "CREDENTIALS_SECRET_ARN" not in RESOURCES["RegisterFunction"]["Properties"].get("Environment", {})
+
+
+def test_the_api_serves_exactly_the_two_routes() -> None:
+    routes = {(route.method, route.path, route.function) for route in http_routes()}
+
+    assert routes == {
+        ("GET", "/connected/realtime/{dev1}/{dev2}", "RealtimeFunction"),
+        ("GET", "/connected/register/{dev1}/{dev2}", "RegisterFunction"),
+    }
+
+
+@pytest.mark.parametrize("function", ["RealtimeFunction", "RegisterFunction"])
+def test_functions_are_thin_handlers_on_the_shared_layer(function: str) -> None:
+    properties = RESOURCES[function]["Properties"]
+
+    assert properties["Handler"] == "app.lambda_handler"
+    assert GLOBALS["Layers"] == [{"Ref": "CommonLayer"}]
+    for event in properties["Events"].values():
+        assert event["Properties"]["PayloadFormatVersion"] == "2.0"
+        assert event["Properties"]["ApiId"] == {"Ref": "HttpApi"}
+
+
+def test_functions_run_python_3_13_on_arm64_and_give_up_before_api_gateway() -> None:
+    assert GLOBALS["Runtime"] == "python3.13"
+    assert GLOBALS["Architectures"] == ["arm64"]
+    assert GLOBALS["Timeout"] < 30
+    assert GLOBALS["Environment"]["Variables"]["TABLE_NAME"] == {"Ref": "RegisterTable"}
+
+
+def test_the_layer_is_built_for_the_same_runtime() -> None:
+    layer = RESOURCES["CommonLayer"]
+
+    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+    assert layer["Properties"]["ContentUri"] == "layers/common/"
+
+
+def test_the_table_keeps_every_record_even_when_the_stack_goes() -> None:
+    table = RESOURCES["RegisterTable"]
+    properties = table["Properties"]
+
+    assert table["Type"] == "AWS::DynamoDB::Table"
+    assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["KeySchema"] == [
+        {"AttributeName": "pair", "KeyType": "HASH"},
+        {"AttributeName": "recorded_at", "KeyType": "RANGE"},
+    ]
+
+
+def test_the_secret_is_created_without_a_value() -> None:
+    assert RESOURCES["CredentialsSecret"]["Properties"]["SecretString"] == "{}"

@@ -1,0 +1,164 @@
+"""The X client (tweepy, API v2) against X faked at the HTTP layer."""
+
+import logging
+import time
+
+import pytest
+import requests
+import tweepy
+
+from connected.errors import UpstreamError, UpstreamRateLimitedError, UpstreamTimeoutError
+from connected.models import XAccount
+from connected.twitter import XClient
+from connected.upstream import TimeoutSession
+from tests.support.upstreams import FakeUpstreams, raise_error, reply
+
+BEARER = "x-bearer-token-for-tests"
+
+
+@pytest.fixture
+def x() -> XClient:
+    client = tweepy.Client(bearer_token=BEARER, return_type=dict)
+    client.session = TimeoutSession((1.0, 1.0), pool_size=2)
+    return XClient(client)
+
+
+def accounts(x: XClient, *names: str) -> dict[str, XAccount]:
+    return dict(x.find_accounts(names))
+
+
+def test_one_lookup_finds_both_accounts_with_counts(upstreams: FakeUpstreams, x: XClient) -> None:
+    upstreams.developer("Alice", follows=["bob"], other_followers=7)
+    upstreams.developer("bob", protected=True)
+
+    found = accounts(x, "alice", "BOB")
+
+    assert upstreams.count("x_users") == 1
+    assert "usernames=alice%2Cbob" in str(upstreams.requests["x_users"][0].url)
+    assert "user.fields=public_metrics%2Cprotected" in str(upstreams.requests["x_users"][0].url)
+    assert found["alice"].username == "Alice"
+    assert (found["alice"].following_count, found["alice"].followers_count) == (1, 7)
+    assert found["bob"].protected
+    assert upstreams.requests["x_users"][0].headers["Authorization"] == f"Bearer {BEARER}"
+
+
+def test_unknown_and_suspended_users_are_absent(upstreams: FakeUpstreams, x: XClient) -> None:
+    upstreams.developer("mallory", suspended=True)
+
+    assert accounts(x, "nobody", "mallory") == {}
+
+
+def test_a_lookup_that_leaves_a_user_unexplained_is_an_upstream_error(upstreams: FakeUpstreams, x: XClient) -> None:
+    upstreams.fail("x_users", reply(200, {"errors": [{"title": "Something Else", "value": "alice"}]}))
+
+    with pytest.raises(UpstreamError, match="unexplained"):
+        accounts(x, "alice")
+
+
+def test_the_scan_stops_at_the_page_where_the_account_appears(upstreams: FakeUpstreams, x: XClient) -> None:
+    upstreams.developer("alice", follows=["bob"], other_following=2500)
+    upstreams.developer("bob")
+    found = accounts(x, "alice", "bob")
+
+    scan = x.following_includes(found["alice"], found["bob"])
+
+    assert (scan.found, scan.pages, scan.users_read) == (True, 1, 1000)
+    assert upstreams.count("x_following") == 1
+
+
+def test_a_target_on_the_third_page_is_found_after_three_pages(
+    upstreams: FakeUpstreams, x: XClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upstreams.developer("bob")
+    carol = upstreams.developer("carol", other_following=2500)
+    found = accounts(x, "bob", "carol")
+    bob_last = [*upstreams.world.following_ids(carol), found["bob"].id]
+    monkeypatch.setattr(upstreams.world, "following_ids", lambda _developer: bob_last)
+
+    scan = x.following_includes(found["carol"], found["bob"])
+
+    assert (scan.found, scan.pages, scan.users_read) == (True, 3, 2501)
+    assert upstreams.count("x_following") == 3
+    sent = str(upstreams.requests["x_following"][1].url)
+    assert "max_results=1000" in sent
+    assert "pagination_token=1000" in sent
+
+
+def test_a_list_without_the_account_is_read_to_its_end(upstreams: FakeUpstreams, x: XClient) -> None:
+    upstreams.developer("alice", other_followers=1500)
+    upstreams.developer("bob")
+    found = accounts(x, "alice", "bob")
+
+    scan = x.followers_include(found["alice"], found["bob"])
+
+    assert (scan.found, scan.pages, scan.users_read) == (False, 2, 1500)
+
+
+def test_an_empty_list_costs_nothing(upstreams: FakeUpstreams, x: XClient) -> None:
+    upstreams.developer("alice")
+    upstreams.developer("bob")
+    found = accounts(x, "alice", "bob")
+
+    scan = x.followers_include(found["alice"], found["bob"])
+
+    assert (scan.found, scan.users_read) == (False, 0)
+
+
+def test_too_many_requests_waits_until_x_resets(upstreams: FakeUpstreams, x: XClient) -> None:
+    reset = int(time.time()) + 600
+    upstreams.fail("x_users", reply(429, {"title": "Too Many Requests"}, {"x-rate-limit-reset": str(reset)}))
+
+    with pytest.raises(UpstreamRateLimitedError) as limited:
+        accounts(x, "alice")
+
+    assert 598 <= limited.value.retry_after_seconds <= 601
+
+
+@pytest.mark.parametrize(
+    ("status", "detail"), [(401, "bearer token was refused"), (403, "answered 403"), (500, "answered 500")]
+)
+def test_x_failures_are_upstream_errors(upstreams: FakeUpstreams, x: XClient, status: int, detail: str) -> None:
+    upstreams.fail("x_users", reply(status))
+
+    with pytest.raises(UpstreamError, match=detail):
+        accounts(x, "alice")
+
+
+def test_a_timeout_is_an_upstream_timeout(upstreams: FakeUpstreams, x: XClient) -> None:
+    upstreams.fail("x_users", raise_error(requests.ReadTimeout("slow")))
+
+    with pytest.raises(UpstreamTimeoutError):
+        accounts(x, "alice")
+
+
+@pytest.mark.parametrize("body", ["not json", "[1, 2]", '{"data": [{"id": "1", "username": "alice"}]}'])
+def test_an_unreadable_lookup_is_an_upstream_error(upstreams: FakeUpstreams, x: XClient, body: str) -> None:
+    upstreams.fail("x_users", reply(200, body))
+
+    with pytest.raises(UpstreamError):
+        accounts(x, "alice")
+
+
+def test_a_list_page_failing_mid_pagination_is_an_upstream_error(upstreams: FakeUpstreams, x: XClient) -> None:
+    upstreams.developer("alice", other_followers=2500)
+    upstreams.developer("bob")
+    found = accounts(x, "alice", "bob")
+    upstreams.fail("x_followers", reply(503), after=1)
+
+    with pytest.raises(UpstreamError, match="answered 503"):
+        x.followers_include(found["alice"], found["bob"])
+
+
+def test_waiting_on_rate_limits_is_refused() -> None:
+    with pytest.raises(ValueError, match="15 minutes"):
+        XClient(tweepy.Client(bearer_token=BEARER, wait_on_rate_limit=True))
+
+
+def test_the_bearer_token_is_never_logged_even_at_debug(
+    upstreams: FakeUpstreams, x: XClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    upstreams.developer("alice")
+    with caplog.at_level(logging.DEBUG):
+        accounts(x, "alice")
+
+    assert BEARER not in caplog.text
