@@ -32,7 +32,7 @@ import pytest  # noqa: E402
 import responses  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from connected import factory  # noqa: E402
+from connected import factory, upstream  # noqa: E402
 from local.template import create_register_table  # noqa: E402
 from tests.support.handlers import Invoke, invoker  # noqa: E402
 from tests.support.upstreams import FakeUpstreams  # noqa: E402
@@ -46,6 +46,12 @@ def new_container() -> Iterator[None]:
     factory.reset()
     yield
     factory.reset()
+
+
+@pytest.fixture(autouse=True)
+def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries keep their count and order; only the pause between them is shortened."""
+    monkeypatch.setattr(upstream, "BACKOFF_BASE_SECONDS", 0.001)
 
 
 @pytest.fixture(autouse=True)

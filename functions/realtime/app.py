@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from connected.deadline import Deadline
 from connected.factory import connection_service
 from connected.http import install_error_handlers, install_route_fallback, json_response, path_handle
 
@@ -20,7 +21,7 @@ install_error_handlers(app, logger)
 def realtime(dev1: str, dev2: str) -> Response[str]:
     dev1, dev2 = path_handle(dev1), path_handle(dev2)
     logger.append_keys(dev1=dev1, dev2=dev2)
-    answer = connection_service().answer(dev1, dev2)
+    answer = connection_service().answer(dev1, dev2, Deadline.for_invocation(app.lambda_context))
     logger.info(
         "answered",
         extra={

@@ -263,7 +263,7 @@ def test_upstream_trouble_gets_an_honest_status_and_nothing_is_recorded(
 ) -> None:
     upstreams.developer("alice", organisations=["Acme"], follows=["bob"])
     upstreams.developer("bob", organisations=["Acme"], follows=["alice"])
-    upstreams.fail(endpoint, fault)  # type: ignore[arg-type]
+    upstreams.fail_every_time(endpoint, fault)  # type: ignore[arg-type]
 
     answer = realtime("/connected/realtime/alice/bob")
 
@@ -300,11 +300,25 @@ def test_a_rate_limit_is_a_503_with_retry_after(
 
 def test_an_upstream_failure_beats_an_unknown_user(upstreams: FakeUpstreams, realtime: Invoke) -> None:
     upstreams.developer("alice", organisations=["Acme"])
-    upstreams.fail("x_users", reply(500))
+    upstreams.fail_every_time("x_users", reply(500))
 
     answer = realtime("/connected/realtime/alice/ghost")
 
     assert answer.status == 502
+
+
+def test_an_invocation_out_of_time_answers_504_before_lambda_cuts_it_off(
+    upstreams: FakeUpstreams, realtime: Invoke, register: Invoke
+) -> None:
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"])
+    upstreams.developer("bob", organisations=["Acme"], follows=["alice"])
+
+    answer = realtime("/connected/realtime/alice/bob", timeout_seconds=2.01)
+
+    assert answer.status == 504
+    assert answer.body["errors"][0].endswith("did not answer in time")
+    assert upstreams.count("github_orgs") + upstreams.count("x_users") == 0
+    assert records(register, "alice", "bob") == []
 
 
 def test_a_failed_write_is_a_503_not_a_lost_record(

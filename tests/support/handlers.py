@@ -3,10 +3,9 @@
 import importlib.util
 import json
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from local.events import LambdaContext, http_api_event
 from local.template import PROJECT_ROOT
@@ -19,7 +18,8 @@ class HttpAnswer:
     body: Any
 
 
-Invoke = Callable[[str], HttpAnswer]
+class Invoke(Protocol):
+    def __call__(self, path: str, method: str = "GET", timeout_seconds: float = 20.0) -> HttpAnswer: ...
 
 
 def load_function(name: str) -> ModuleType:
@@ -37,9 +37,10 @@ def load_function(name: str) -> ModuleType:
 def invoker(name: str) -> Invoke:
     module = load_function(name)
 
-    def invoke(path: str, method: str = "GET") -> HttpAnswer:
+    def invoke(path: str, method: str = "GET", timeout_seconds: float = 20.0) -> HttpAnswer:
         raw_path, _, query = path.partition("?")
-        result = module.lambda_handler(http_api_event(method, raw_path, query), LambdaContext(function_name=name))
+        context = LambdaContext(function_name=name, timeout_seconds=timeout_seconds)
+        result = module.lambda_handler(http_api_event(method, raw_path, query), context)
         headers = {key.lower(): value for key, value in result.get("headers", {}).items()}
         body = json.loads(result["body"]) if result.get("body") else None
         return HttpAnswer(result["statusCode"], headers, body)

@@ -40,6 +40,7 @@ class FakeUpstreams:
         self.requests: dict[str, list[requests.PreparedRequest]] = defaultdict(list)
         self.faults: dict[str, list[Fault]] = defaultdict(list)
         self.answer_before_faults: dict[str, int] = defaultdict(int)
+        self.lasting_faults: dict[str, Fault] = {}
         self.x_users_returned = 0
         http.add_callback(responses.GET, re.compile(rf"{re.escape(GITHUB)}/users/[^/]+/orgs.*"), self._github_orgs)
         http.add_callback(responses.GET, re.compile(rf"{re.escape(X)}/users/by\?.*"), self._x_users)
@@ -55,6 +56,10 @@ class FakeUpstreams:
         self.faults[endpoint].extend(faults)
         self.answer_before_faults[endpoint] = after
 
+    def fail_every_time(self, endpoint: str, fault: Fault) -> None:
+        """Every request to `endpoint` gets `fault`, retries included."""
+        self.lasting_faults[endpoint] = fault
+
     def count(self, endpoint: str) -> int:
         return len(self.requests[endpoint])
 
@@ -65,6 +70,8 @@ class FakeUpstreams:
             return None
         if self.faults[endpoint]:
             return self.faults[endpoint].pop(0)(request)
+        if endpoint in self.lasting_faults:
+            return self.lasting_faults[endpoint](request)
         return None
 
     def _github_orgs(self, request: requests.PreparedRequest) -> Reply:

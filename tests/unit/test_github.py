@@ -73,14 +73,14 @@ def test_a_changed_list_replaces_the_remembered_one(upstreams: FakeUpstreams, gi
 
 @pytest.mark.parametrize("status", [500, 502, 503])
 def test_a_server_error_is_an_upstream_error(upstreams: FakeUpstreams, github: GitHubClient, status: int) -> None:
-    upstreams.fail("github_orgs", reply(status))
+    upstreams.fail_every_time("github_orgs", reply(status))
 
     with pytest.raises(UpstreamError, match=f"github failed: answered {status}"):
         github.organisations("alice")
 
 
 def test_a_refused_token_is_an_upstream_error(upstreams: FakeUpstreams, github: GitHubClient) -> None:
-    upstreams.fail("github_orgs", reply(401, {"message": "Bad credentials"}))
+    upstreams.fail_every_time("github_orgs", reply(401, {"message": "Bad credentials"}))
 
     with pytest.raises(UpstreamError, match="token was refused"):
         github.organisations("alice")
@@ -88,7 +88,9 @@ def test_a_refused_token_is_an_upstream_error(upstreams: FakeUpstreams, github: 
 
 def test_an_exhausted_rate_limit_waits_until_the_reset(upstreams: FakeUpstreams, github: GitHubClient) -> None:
     reset = int(time.time()) + 120
-    upstreams.fail("github_orgs", reply(403, headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)}))
+    upstreams.fail_every_time(
+        "github_orgs", reply(403, headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)})
+    )
 
     with pytest.raises(UpstreamRateLimitedError) as limited:
         github.organisations("alice")
@@ -97,7 +99,7 @@ def test_an_exhausted_rate_limit_waits_until_the_reset(upstreams: FakeUpstreams,
 
 
 def test_a_secondary_rate_limit_uses_retry_after(upstreams: FakeUpstreams, github: GitHubClient) -> None:
-    upstreams.fail("github_orgs", reply(429, headers={"retry-after": "30"}))
+    upstreams.fail_every_time("github_orgs", reply(429, headers={"retry-after": "30"}))
 
     with pytest.raises(UpstreamRateLimitedError) as limited:
         github.organisations("alice")
@@ -108,21 +110,21 @@ def test_a_secondary_rate_limit_uses_retry_after(upstreams: FakeUpstreams, githu
 def test_a_forbidden_answer_that_is_no_rate_limit_is_an_upstream_error(
     upstreams: FakeUpstreams, github: GitHubClient
 ) -> None:
-    upstreams.fail("github_orgs", reply(403, headers={"x-ratelimit-remaining": "10"}))
+    upstreams.fail_every_time("github_orgs", reply(403, headers={"x-ratelimit-remaining": "10"}))
 
     with pytest.raises(UpstreamError):
         github.organisations("alice")
 
 
 def test_a_timeout_is_an_upstream_timeout(upstreams: FakeUpstreams, github: GitHubClient) -> None:
-    upstreams.fail("github_orgs", raise_error(requests.ReadTimeout("slow")))
+    upstreams.fail_every_time("github_orgs", raise_error(requests.ReadTimeout("slow")))
 
     with pytest.raises(UpstreamTimeoutError):
         github.organisations("alice")
 
 
 def test_a_refused_connection_is_an_upstream_error(upstreams: FakeUpstreams, github: GitHubClient) -> None:
-    upstreams.fail("github_orgs", raise_error(requests.ConnectionError("refused")))
+    upstreams.fail_every_time("github_orgs", raise_error(requests.ConnectionError("refused")))
 
     with pytest.raises(UpstreamError, match="connection failed"):
         github.organisations("alice")
@@ -130,7 +132,7 @@ def test_a_refused_connection_is_an_upstream_error(upstreams: FakeUpstreams, git
 
 @pytest.mark.parametrize("body", ["<html>oops</html>", '{"login": "not-a-list"}', '[{"name": "no login"}]'])
 def test_an_unreadable_answer_is_an_upstream_error(upstreams: FakeUpstreams, github: GitHubClient, body: str) -> None:
-    upstreams.fail("github_orgs", reply(200, body))
+    upstreams.fail_every_time("github_orgs", reply(200, body))
 
     with pytest.raises(UpstreamError):
         github.organisations("alice")

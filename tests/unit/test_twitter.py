@@ -49,7 +49,7 @@ def test_unknown_and_suspended_users_are_absent(upstreams: FakeUpstreams, x: XCl
 
 
 def test_a_lookup_that_leaves_a_user_unexplained_is_an_upstream_error(upstreams: FakeUpstreams, x: XClient) -> None:
-    upstreams.fail("x_users", reply(200, {"errors": [{"title": "Something Else", "value": "alice"}]}))
+    upstreams.fail_every_time("x_users", reply(200, {"errors": [{"title": "Something Else", "value": "alice"}]}))
 
     with pytest.raises(UpstreamError, match="unexplained"):
         accounts(x, "alice")
@@ -106,7 +106,7 @@ def test_an_empty_list_costs_nothing(upstreams: FakeUpstreams, x: XClient) -> No
 
 def test_too_many_requests_waits_until_x_resets(upstreams: FakeUpstreams, x: XClient) -> None:
     reset = int(time.time()) + 600
-    upstreams.fail("x_users", reply(429, {"title": "Too Many Requests"}, {"x-rate-limit-reset": str(reset)}))
+    upstreams.fail_every_time("x_users", reply(429, {"title": "Too Many Requests"}, {"x-rate-limit-reset": str(reset)}))
 
     with pytest.raises(UpstreamRateLimitedError) as limited:
         accounts(x, "alice")
@@ -118,14 +118,14 @@ def test_too_many_requests_waits_until_x_resets(upstreams: FakeUpstreams, x: XCl
     ("status", "detail"), [(401, "bearer token was refused"), (403, "answered 403"), (500, "answered 500")]
 )
 def test_x_failures_are_upstream_errors(upstreams: FakeUpstreams, x: XClient, status: int, detail: str) -> None:
-    upstreams.fail("x_users", reply(status))
+    upstreams.fail_every_time("x_users", reply(status))
 
     with pytest.raises(UpstreamError, match=detail):
         accounts(x, "alice")
 
 
 def test_a_timeout_is_an_upstream_timeout(upstreams: FakeUpstreams, x: XClient) -> None:
-    upstreams.fail("x_users", raise_error(requests.ReadTimeout("slow")))
+    upstreams.fail_every_time("x_users", raise_error(requests.ReadTimeout("slow")))
 
     with pytest.raises(UpstreamTimeoutError):
         accounts(x, "alice")
@@ -133,7 +133,7 @@ def test_a_timeout_is_an_upstream_timeout(upstreams: FakeUpstreams, x: XClient) 
 
 @pytest.mark.parametrize("body", ["not json", "[1, 2]", '{"data": [{"id": "1", "username": "alice"}]}'])
 def test_an_unreadable_lookup_is_an_upstream_error(upstreams: FakeUpstreams, x: XClient, body: str) -> None:
-    upstreams.fail("x_users", reply(200, body))
+    upstreams.fail_every_time("x_users", reply(200, body))
 
     with pytest.raises(UpstreamError):
         accounts(x, "alice")
@@ -143,7 +143,7 @@ def test_a_list_page_failing_mid_pagination_is_an_upstream_error(upstreams: Fake
     upstreams.developer("alice", other_followers=2500)
     upstreams.developer("bob")
     found = accounts(x, "alice", "bob")
-    upstreams.fail("x_followers", reply(503), after=1)
+    upstreams.fail("x_followers", reply(503), reply(503), reply(503), after=1)
 
     with pytest.raises(UpstreamError, match="answered 503"):
         x.followers_include(found["alice"], found["bob"])

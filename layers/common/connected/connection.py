@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 
+from connected.deadline import Deadline, deadline_of, in_this_context
 from connected.errors import ConnectedError, FollowsUnreadableError, SameHandleError, UnknownUsersError
 from connected.handles import Pair, can_be_github_login, can_be_x_username, same_handle
 from connected.models import FollowScan, Verdict, XAccount
@@ -53,8 +54,14 @@ class ConnectionService:
         self._register = register
         self._executor = executor
 
-    def answer(self, dev1: str, dev2: str) -> Answer:
-        """Decides, records and returns the answer for a pair; raises a `ConnectedError` otherwise."""
+    def answer(self, dev1: str, dev2: str, deadline: Deadline | None = None) -> Answer:
+        """Decides, records and returns the answer for a pair; raises a `ConnectedError` otherwise.
+
+        Upstream calls give up at `deadline` (an `UpstreamTimeoutError`), leaving time to reply."""
+        with deadline_of(deadline):
+            return self._answer(dev1, dev2)
+
+    def _answer(self, dev1: str, dev2: str) -> Answer:
         if same_handle(dev1, dev2):
             raise SameHandleError(dev1, dev2)
         stage1 = self._look_up(dev1, dev2)
@@ -78,7 +85,9 @@ class ConnectionService:
         github_logins = [handle for handle in (dev1, dev2) if can_be_github_login(handle)]
         x_usernames = [handle for handle in (dev1, dev2) if can_be_x_username(handle)]
 
-        github_futures = {login: self._executor.submit(self._github.organisations, login) for login in github_logins}
+        github_futures = {
+            login: self._executor.submit(in_this_context(self._github.organisations), login) for login in github_logins
+        }
         x_error: ConnectedError | None = None
         accounts: Mapping[str, XAccount] = {}
         try:
