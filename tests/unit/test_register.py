@@ -21,7 +21,13 @@ def fixed_clock() -> datetime:
 
 
 def test_records_come_back_oldest_first_with_whole_second_times(dynamodb: object) -> None:
-    times = iter([datetime(2019, 9, 13, 9, 30, 59, 999999, tzinfo=UTC), datetime(2020, 1, 1, tzinfo=UTC)])
+    times = iter(
+        [
+            datetime(2019, 9, 13, 9, 30, 59, 999999, tzinfo=UTC),
+            datetime(2020, 1, 1, tzinfo=UTC),
+            datetime(2020, 1, 2, tzinfo=UTC),
+        ]
+    )
     store = DynamoDBRegister(boto3.client("dynamodb"), TABLE_NAME, clock=lambda: next(times))
     store.record(PAIR, Verdict(connected=False))
     store.record(PAIR, CONNECTED)
@@ -95,3 +101,33 @@ def test_history_follows_every_page_of_a_long_register(dynamodb: object) -> None
     assert len(history) == 300
     assert len(queries) >= 2
     assert [record.registered_at for record in history] == sorted(record.registered_at for record in history)
+
+
+def test_with_a_retention_each_record_carries_its_expiry(dynamodb: object) -> None:
+    client = boto3.client("dynamodb")
+    DynamoDBRegister(client, TABLE_NAME, clock=fixed_clock, retention_days=30).record(PAIR, CONNECTED)
+
+    (item,) = client.scan(TableName=TABLE_NAME)["Items"]
+
+    assert int(item["expires_at"]["N"]) == int(datetime(2019, 10, 13, 9, 30, 0, tzinfo=UTC).timestamp())
+
+
+def test_without_a_retention_records_never_expire(dynamodb: object) -> None:
+    client = boto3.client("dynamodb")
+    DynamoDBRegister(client, TABLE_NAME, clock=fixed_clock).record(PAIR, CONNECTED)
+
+    (item,) = client.scan(TableName=TABLE_NAME)["Items"]
+
+    assert "expires_at" not in item
+
+
+def test_expired_records_not_yet_removed_by_ttl_are_left_out(dynamodb: object) -> None:
+    now = [datetime(2019, 9, 13, tzinfo=UTC)]
+    store = DynamoDBRegister(boto3.client("dynamodb"), TABLE_NAME, clock=lambda: now[0], retention_days=1)
+    store.record(PAIR, CONNECTED)
+    now[0] = datetime(2019, 9, 13, 23, 59, tzinfo=UTC)
+    store.record(PAIR, Verdict(connected=False))
+
+    now[0] = datetime(2019, 9, 14, 12, 0, tzinfo=UTC)
+
+    assert [record.verdict for record in store.history(PAIR)] == [Verdict(connected=False)]

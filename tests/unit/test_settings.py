@@ -27,6 +27,11 @@ def test_defaults_point_at_github_com_with_bounded_timeouts() -> None:
     assert settings.github_api_url == "https://api.github.com"
     assert settings.timeouts == (3.05, 8.0)
     assert settings.env_credentials is None
+    assert settings.retention_days == 0
+
+
+def test_a_retention_in_days_is_read() -> None:
+    assert Settings.from_env({**BASE, "REGISTER_RETENTION_DAYS": "365"}).retention_days == 365
 
 
 def test_a_github_enterprise_url_is_accepted_without_its_trailing_slash() -> None:
@@ -43,6 +48,8 @@ def test_a_github_enterprise_url_is_accepted_without_its_trailing_slash() -> Non
         {**BASE, "GITHUB_API_URL": "ftp://example.com"},
         {**BASE, "UPSTREAM_READ_TIMEOUT": "forever"},
         {**BASE, "UPSTREAM_CONNECT_TIMEOUT": "45"},
+        {**BASE, "REGISTER_RETENTION_DAYS": "-1"},
+        {**BASE, "REGISTER_RETENTION_DAYS": "a week"},
     ],
 )
 def test_a_bad_configuration_is_refused_with_the_variable_named(environ: dict[str, str]) -> None:

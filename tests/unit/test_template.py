@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from connected.register import EXPIRY
 from local.template import http_routes, load_template
 
 RESOURCES: dict[str, Any] = load_template()["Resources"]
@@ -76,6 +77,13 @@ def test_the_table_keeps_every_record_even_when_the_stack_goes() -> None:
         {"AttributeName": "pair", "KeyType": "HASH"},
         {"AttributeName": "recorded_at", "KeyType": "RANGE"},
     ]
+
+
+def test_the_table_expires_records_by_the_attribute_the_register_writes() -> None:
+    properties = RESOURCES["RegisterTable"]["Properties"]
+
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": EXPIRY, "Enabled": True}
+    assert load_template()["Parameters"]["RetentionDays"]["Default"] == 0
 
 
 def test_the_secret_is_created_without_a_value() -> None:

@@ -46,7 +46,7 @@ def settings() -> Settings:
 
 @cache
 def register_store() -> DynamoDBRegister:
-    return DynamoDBRegister(new_dynamodb_client(), settings().table_name)
+    return DynamoDBRegister(new_dynamodb_client(), settings().table_name, retention_days=settings().retention_days)
 
 
 @cache

@@ -7,7 +7,7 @@ written in the same microsecond by two containers.
 
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 PARTITION_KEY = "pair"
 SORT_KEY = "recorded_at"
+EXPIRY = "expires_at"
 WRITE_ATTEMPTS = 3
 _KEY_NAMES = {"#pair": PARTITION_KEY}
 
@@ -53,11 +54,13 @@ class DynamoDBRegister:
         table_name: str,
         clock: Callable[[], datetime] = utc_now,
         suffix: Callable[[], str] = random_suffix,
+        retention_days: int = 0,
     ) -> None:
         self._client = client
         self._table_name = table_name
         self._clock = clock
         self._suffix = suffix
+        self._retention = timedelta(days=retention_days) if retention_days > 0 else None
 
     def record(self, pair: Pair, verdict: Verdict) -> Record:
         for _attempt in range(WRITE_ATTEMPTS):
@@ -69,6 +72,8 @@ class DynamoDBRegister:
             }
             if verdict.connected:
                 item["organisations"] = {"L": [{"S": name} for name in verdict.organisations]}
+            if self._retention is not None:
+                item[EXPIRY] = {"N": str(int((written_at + self._retention).timestamp()))}
             try:
                 self._client.put_item(
                     TableName=self._table_name,
@@ -90,7 +95,10 @@ class DynamoDBRegister:
         raise RegisterUnavailableError("the register could not record the answer; nothing was stored")
 
     def history(self, pair: Pair) -> list[Record]:
+        """Every record of the pair, oldest first, all query pages followed. Records past their retention are
+        left out: DynamoDB's TTL removes them lazily, so they may still be read for a while."""
         records: list[Record] = []
+        now = self._clock().timestamp()
         query: dict[str, Any] = {
             "TableName": self._table_name,
             "KeyConditionExpression": "#pair = :pair",
@@ -103,11 +111,16 @@ class DynamoDBRegister:
                 page = self._client.query(**query)
             except (ClientError, BotoCoreError) as error:
                 raise RegisterUnavailableError("the register could not be read") from error
-            records.extend(_record(item) for item in page.get("Items", []))
+            records.extend(_record(item) for item in page.get("Items", []) if not _expired(item, now))
             last_key = page.get("LastEvaluatedKey")
             if not last_key:
                 return records
             query["ExclusiveStartKey"] = last_key
+
+
+def _expired(item: dict[str, Any], now: float) -> bool:
+    expiry = item.get(EXPIRY, {}).get("N")
+    return expiry is not None and float(expiry) <= now
 
 
 def _record(item: dict[str, Any]) -> Record:

@@ -27,6 +27,7 @@ class Settings:
     connect_timeout_seconds: float = 3.05
     read_timeout_seconds: float = 8.0
     credentials_secret_id: str | None = None
+    retention_days: int = 0
     env_credentials: Credentials | None = field(default=None, repr=False)
 
     @classmethod
@@ -41,6 +42,7 @@ class Settings:
             connect_timeout_seconds=_positive_seconds(env, "UPSTREAM_CONNECT_TIMEOUT", 3.05),
             read_timeout_seconds=_positive_seconds(env, "UPSTREAM_READ_TIMEOUT", 8.0),
             credentials_secret_id=env.get("CREDENTIALS_SECRET_ARN") or None,
+            retention_days=_retention_days(env.get("REGISTER_RETENTION_DAYS")),
             env_credentials=_credentials_from_env(env),
         )
 
@@ -74,3 +76,12 @@ def _positive_seconds(env: Mapping[str, str], name: str, default: float) -> floa
     if not 0 < seconds <= 30:
         raise ConfigurationError(f"the service is not configured: {name} must be seconds between 0 and 30")
     return seconds
+
+
+def _retention_days(raw: str | None) -> int:
+    """0 (the default) keeps records forever; otherwise DynamoDB's TTL removes them after so many days."""
+    if raw is None or raw.strip() == "":
+        return 0
+    if not raw.strip().isdigit():
+        raise ConfigurationError("the service is not configured: REGISTER_RETENTION_DAYS must be whole days, 0 or more")
+    return int(raw)
