@@ -5,15 +5,16 @@ PYTHON ?= $(shell for candidate in python3.13 $$(pyenv root 2>/dev/null)/version
 	&& "$$candidate" -c 'import sys; print(sys.executable)' && break; done)
 VENV := .venv
 SAM_VENV := .venv-sam
+CHECKOV_VENV := .venv-checkov
 BIN := $(VENV)/bin
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(dir $(PYTHON))):$(PATH)
 
-.PHONY: help run test lint format typecheck template unit build deploy clean
+.PHONY: help run test lint format typecheck template security unit build deploy clean
 
 help:
 	@echo "make run       the API on http://127.0.0.1:3000 (offline demo world without credentials)"
-	@echo "make test      lint, type checks, template checks and every test"
+	@echo "make test      lint, type checks, template and security checks, and every test"
 	@echo "make build     sam build"
 	@echo "make deploy    sam build, then sam deploy (samconfig.toml; ENV=prod for production)"
 	@echo "make clean     remove local data, builds and virtual environments"
@@ -24,10 +25,11 @@ $(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-$(SAM_VENV)/.installed: requirements-sam.txt
+# Tools that pin packages of their own (aws-sam-cli, checkov) get a virtual environment each.
+.venv-%/.installed: requirements-%.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.13 is needed: install it or set PYTHON=/path/to/python3.13" >&2; exit 1; }
-	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.txt
+	$(PYTHON) -m venv .venv-$*
+	.venv-$*/bin/pip install --quiet --disable-pip-version-check -r $<
 	@touch $@
 
 lint: $(VENV)/.installed
@@ -45,10 +47,15 @@ template: $(VENV)/.installed $(SAM_VENV)/.installed
 	$(BIN)/cfn-lint template.yaml
 	$(SAM_VENV)/bin/sam validate --lint
 
+security: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+	$(BIN)/bandit --quiet -c pyproject.toml -r layers/common/connected functions local scripts
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
+	$(BIN)/python scripts/dependency_audit.py
+
 unit: $(VENV)/.installed
 	$(BIN)/pytest
 
-test: lint typecheck template unit
+test: lint typecheck template security unit
 
 build: $(SAM_VENV)/.installed
 	$(SAM_VENV)/bin/sam build
@@ -58,5 +65,5 @@ deploy: build
 	$(SAM_VENV)/bin/sam deploy --config-env $(ENV)
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache node_modules .local
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache node_modules .local
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
