@@ -61,8 +61,9 @@ build: $(SAM_VENV)/.installed
 	$(SAM_VENV)/bin/sam build
 
 ENV ?= default
+DEPLOY_FLAGS ?=
 deploy: build
-	$(SAM_VENV)/bin/sam deploy --config-env $(ENV)
+	$(SAM_VENV)/bin/sam deploy --config-env $(ENV) $(DEPLOY_FLAGS)
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache node_modules .local
