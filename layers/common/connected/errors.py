@@ -23,6 +23,10 @@ class InvalidHandleError(ConnectedError):
         super().__init__(*(f"{handle} is not a valid handle on github or twitter" for handle in handles))
 
 
+class InvalidQueryError(ConnectedError):
+    """A register query parameter (limit, cursor, since, until) that cannot be used."""
+
+
 class UnknownUsersError(ConnectedError):
     """One or more handles name no user on a service; messages follow the contract's order."""
 

@@ -14,6 +14,7 @@ from connected.errors import (
     ConnectedError,
     FollowsUnreadableError,
     InvalidHandleError,
+    InvalidQueryError,
     RegisterUnavailableError,
     SameHandleError,
     UnknownUsersError,
@@ -25,6 +26,7 @@ from connected.errors import (
 STATUS_BY_ERROR: Mapping[type[ConnectedError], HTTPStatus] = {
     SameHandleError: HTTPStatus.BAD_REQUEST,
     InvalidHandleError: HTTPStatus.BAD_REQUEST,
+    InvalidQueryError: HTTPStatus.BAD_REQUEST,
     UnknownUsersError: HTTPStatus.NOT_FOUND,
     FollowsUnreadableError: HTTPStatus.UNPROCESSABLE_ENTITY,
     UpstreamError: HTTPStatus.BAD_GATEWAY,

@@ -1,7 +1,8 @@
 """The interfaces the connection check depends on, so it can be run against fakes, the demo world or the
 real services alike."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import Protocol
 
 from connected.handles import Pair
@@ -34,3 +35,16 @@ class RegisterWriter(Protocol):
 
 class RegisterReader(Protocol):
     def history(self, pair: Pair) -> list[Record]: ...
+
+
+class RegisterPages(Protocol):
+    def records(
+        self,
+        pair: Pair,
+        after: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        page_size: int | None = None,
+    ) -> Iterator[tuple[str, Record]]:
+        """The pair's records oldest first with their positions, after `after`, within `since`..`until`."""
+        ...

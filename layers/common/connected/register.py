@@ -6,7 +6,7 @@ written in the same microsecond by two containers.
 """
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -67,7 +67,7 @@ class DynamoDBRegister:
             written_at = self._clock().astimezone(UTC)
             item: dict[str, Any] = {
                 PARTITION_KEY: {"S": pair.key},
-                SORT_KEY: {"S": f"{written_at:%Y-%m-%dT%H:%M:%S.%f}Z#{self._suffix()}"},
+                SORT_KEY: {"S": f"{_sort_key_time(written_at)}Z#{self._suffix()}"},
                 "connected": {"BOOL": verdict.connected},
             }
             if verdict.connected:
@@ -95,27 +95,67 @@ class DynamoDBRegister:
         raise RegisterUnavailableError("the register could not record the answer; nothing was stored")
 
     def history(self, pair: Pair) -> list[Record]:
-        """Every record of the pair, oldest first, all query pages followed. Records past their retention are
-        left out: DynamoDB's TTL removes them lazily, so they may still be read for a while."""
-        records: list[Record] = []
+        """Every record of the pair, oldest first, all query pages followed."""
+        return [record for _position, record in self.records(pair)]
+
+    def records(
+        self,
+        pair: Pair,
+        after: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        page_size: int | None = None,
+    ) -> Iterator[tuple[str, Record]]:
+        """The pair's records oldest first, each with its position (its sort key), read a query page at a
+        time as the caller consumes them: after `after`, registered from `since` to `until` inclusive.
+
+        Records past their retention are left out: DynamoDB's TTL removes them lazily, so they may still be
+        read for a while."""
         now = self._clock().timestamp()
         query: dict[str, Any] = {
             "TableName": self._table_name,
-            "KeyConditionExpression": "#pair = :pair",
-            "ExpressionAttributeNames": _KEY_NAMES,
-            "ExpressionAttributeValues": {":pair": {"S": pair.key}},
             "ScanIndexForward": True,
+            **_key_condition(pair, since, until),
         }
+        if page_size is not None:
+            query["Limit"] = page_size
+        if after is not None:
+            query["ExclusiveStartKey"] = {PARTITION_KEY: {"S": pair.key}, SORT_KEY: {"S": after}}
         while True:
             try:
                 page = self._client.query(**query)
             except (ClientError, BotoCoreError) as error:
                 raise RegisterUnavailableError("the register could not be read") from error
-            records.extend(_record(item) for item in page.get("Items", []) if not _expired(item, now))
+            for item in page.get("Items", []):
+                if not _expired(item, now):
+                    yield item[SORT_KEY]["S"], _record(item)
             last_key = page.get("LastEvaluatedKey")
             if not last_key:
-                return records
+                return
             query["ExclusiveStartKey"] = last_key
+
+
+def _key_condition(pair: Pair, since: datetime | None, until: datetime | None) -> dict[str, Any]:
+    """The query's key condition for a time range; what the caller sent travels only as bound values."""
+    names = {"#pair": PARTITION_KEY}
+    values: dict[str, Any] = {":pair": {"S": pair.key}}
+    bounds = []
+    if since is not None:
+        values[":since"] = {"S": _sort_key_time(since)}
+        bounds.append("#at >= :since")
+    if until is not None:
+        values[":until"] = {"S": _sort_key_time(until) + "Z#~"}
+        bounds.append("#at <= :until")
+    if len(bounds) == 2:
+        bounds = ["#at BETWEEN :since AND :until"]
+    if bounds:
+        names["#at"] = SORT_KEY
+    condition = " AND ".join(["#pair = :pair", *bounds])
+    return {"KeyConditionExpression": condition, "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
+
+
+def _sort_key_time(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%f}"
 
 
 def _expired(item: dict[str, Any], now: float) -> bool:

@@ -28,6 +28,7 @@ class Settings:
     read_timeout_seconds: float = 8.0
     credentials_secret_id: str | None = None
     retention_days: int = 0
+    cursor_signing_key: str = field(default="", repr=False)
     env_credentials: Credentials | None = field(default=None, repr=False)
 
     @classmethod
@@ -43,6 +44,7 @@ class Settings:
             read_timeout_seconds=_positive_seconds(env, "UPSTREAM_READ_TIMEOUT", 8.0),
             credentials_secret_id=env.get("CREDENTIALS_SECRET_ARN") or None,
             retention_days=_retention_days(env.get("REGISTER_RETENTION_DAYS")),
+            cursor_signing_key=env.get("CURSOR_SIGNING_KEY") or f"connected-developers/{table_name}",
             env_credentials=_credentials_from_env(env),
         )
 
