@@ -6,7 +6,8 @@ import responses
 
 from connected import upstream
 from connected.deadline import Deadline, deadline_of
-from connected.upstream import MAX_ATTEMPTS, TimeoutSession, seconds_until
+from connected.telemetry import UpstreamCall
+from connected.upstream import MAX_ATTEMPTS, TimeoutSession, endpoint_of, seconds_until
 
 URL = "https://api.github.com/users/alice/orgs"
 
@@ -129,3 +130,32 @@ def test_retry_after_counts_to_the_reset_and_never_below_one(reset: str | None, 
 
 def test_an_unreadable_reset_waits_a_minute() -> None:
     assert seconds_until("soon") == 60
+
+
+def test_every_attempt_is_reported_with_its_endpoint_and_status(http: responses.RequestsMock) -> None:
+    calls: list[UpstreamCall] = []
+    session = TimeoutSession((3.0, 8.0), pool_size=1, sleep=lambda _: None, upstream="github", observe=calls.append)
+    http.get(URL, status=503)
+    http.get(URL, body=requests.ConnectionError("refused"))
+    http.get(URL, json=[])
+
+    session.get(URL)
+
+    assert [(call.upstream, call.endpoint, call.status) for call in calls] == [
+        ("github", "/users/*/orgs", 503),
+        ("github", "/users/*/orgs", None),
+        ("github", "/users/*/orgs", 200),
+    ]
+    assert all(call.milliseconds >= 0 for call in calls)
+
+
+@pytest.mark.parametrize(
+    ("url", "endpoint"),
+    [
+        ("https://api.twitter.com/2/users/by?usernames=a,b", "/2/users/by"),
+        ("https://api.twitter.com/2/users/12345/following?max_results=1000", "/2/users/*/following"),
+        ("https://github.example.com/api/v3/users/alice/orgs", "/api/v3/users/*/orgs"),
+    ],
+)
+def test_endpoints_hide_who_was_asked_about(url: str, endpoint: str) -> None:
+    assert endpoint_of(url) == endpoint

@@ -5,11 +5,13 @@ import random
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from connected.deadline import current_deadline
+from connected.telemetry import UpstreamCall
 
 DEFAULT_RETRY_AFTER_SECONDS = 60
 RETRIED_STATUSES = frozenset({502, 503, 504})
@@ -33,9 +35,13 @@ class TimeoutSession(requests.Session):
         pool_size: int,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
+        upstream: str = "upstream",
+        observe: Callable[[UpstreamCall], None] | None = None,
     ) -> None:
         super().__init__()
         self.timeouts = timeouts
+        self.upstream = upstream
+        self._observe = observe
         self._sleep = sleep
         self._jitter = jitter
         adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
@@ -48,16 +54,24 @@ class TimeoutSession(requests.Session):
         while True:
             kwargs["timeout"] = self._timeouts_left(kwargs.get("timeout"))
             may_retry = retryable and attempt < MAX_ATTEMPTS
+            started = time.perf_counter()
             try:
                 response = super().request(method, url, *args, **kwargs)
-            except requests.ConnectionError:
-                if not (may_retry and self._back_off(attempt)):
+            except requests.RequestException as error:
+                self._report(url, None, started)
+                if not (isinstance(error, requests.ConnectionError) and may_retry and self._back_off(attempt)):
                     raise
             else:
+                self._report(url, response.status_code, started)
                 if not (may_retry and response.status_code in RETRIED_STATUSES and self._back_off(attempt)):
                     return response
                 response.close()
             attempt += 1
+
+    def _report(self, url: str | bytes, status: int | None, started: float) -> None:
+        if self._observe is not None:
+            milliseconds = round((time.perf_counter() - started) * 1000, 1)
+            self._observe(UpstreamCall(self.upstream, endpoint_of(url), status, milliseconds))
 
     def _timeouts_left(self, asked: Any) -> tuple[float, float]:
         connect, read = asked if isinstance(asked, tuple) else self.timeouts
@@ -77,6 +91,15 @@ class TimeoutSession(requests.Session):
             return False
         self._sleep(pause)
         return True
+
+
+def endpoint_of(url: str | bytes) -> str:
+    """The URL's path with user names and ids replaced by `*`, so that endpoints can be counted."""
+    segments = urlsplit(url.decode() if isinstance(url, bytes) else url).path.split("/")
+    return "/".join(
+        "*" if index > 0 and segments[index - 1] == "users" and segment != "by" else segment
+        for index, segment in enumerate(segments)
+    )
 
 
 def seconds_until(reset_epoch_seconds: str | int | None, now: float | None = None) -> int:
