@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from connected.register import EXPIRY
+from connected.telemetry import X_USERS_READ
 from local.template import http_routes, load_template
 
 RESOURCES: dict[str, Any] = load_template()["Resources"]
@@ -116,6 +117,27 @@ def test_every_security_check_skipped_says_why() -> None:
 
     assert skipped
     assert all(len(entry.get("comment", "")) > 20 for entry in skipped)
+
+
+def test_the_cost_alarm_watches_the_metric_the_functions_emit() -> None:
+    alarm = RESOURCES["XUsersReadAlarm"]["Properties"]
+    variables = GLOBALS["Environment"]["Variables"]
+
+    assert alarm["MetricName"] == X_USERS_READ
+    assert alarm["Namespace"] == variables["POWERTOOLS_METRICS_NAMESPACE"] == {"Ref": "MetricsNamespace"}
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": variables["POWERTOOLS_SERVICE_NAME"]}]
+    assert alarm["Threshold"] == {"Ref": "XUsersReadPerHourAlarmThreshold"}
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_the_error_alarm_is_a_5xx_rate_of_the_api() -> None:
+    alarm = RESOURCES["ServerErrorRateAlarm"]["Properties"]
+    metrics = {metric["Id"]: metric for metric in alarm["Metrics"]}
+
+    assert metrics["errors"]["MetricStat"]["Metric"]["MetricName"] == "5xx"
+    assert metrics["requests"]["MetricStat"]["Metric"]["MetricName"] == "Count"
+    assert "errors / requests" in metrics["rate"]["Expression"]
+    assert alarm["Threshold"] == {"Ref": "ServerErrorRateAlarmPercent"}
 
 
 def test_the_secret_is_created_without_a_value() -> None:

@@ -29,6 +29,12 @@ from connected.errors import (
     UpstreamTimeoutError,
 )
 
+ANSWERS = "Answers"
+X_USERS_READ = "XUsersRead"
+UPSTREAM_CALLS = "UpstreamCalls"
+UPSTREAM_LATENCY = "UpstreamLatency"
+REGISTER_RECORDS_RETURNED = "RegisterRecordsReturned"
+
 OUTCOME_BY_ERROR: dict[type[Exception], str] = {
     UnknownUsersError: "unknown_user",
     UpstreamError: "upstream_error",
@@ -61,23 +67,23 @@ class Telemetry:
 
     def upstream_call(self, call: UpstreamCall) -> None:
         self._logger.info("upstream call", extra=asdict(call))
-        self._single("UpstreamCalls", MetricUnit.Count, 1, upstream=call.upstream)
-        self._single("UpstreamLatency", MetricUnit.Milliseconds, call.milliseconds, upstream=call.upstream)
+        self._single(UPSTREAM_CALLS, MetricUnit.Count, 1, upstream=call.upstream)
+        self._single(UPSTREAM_LATENCY, MetricUnit.Milliseconds, call.milliseconds, upstream=call.upstream)
 
     def answered(self, connected: bool, x_users_read: int, lists_read: Iterable[str]) -> None:
         outcome = "connected" if connected else "not_connected"
         self._logger.info(
             "answered", extra={"outcome": outcome, "x_users_read": x_users_read, "follow_lists_read": list(lists_read)}
         )
-        self._single("Answers", MetricUnit.Count, 1, outcome=outcome)
-        self._metrics.add_metric(name="XUsersRead", unit=MetricUnit.Count, value=x_users_read)
+        self._single(ANSWERS, MetricUnit.Count, 1, outcome=outcome)
+        self._metrics.add_metric(name=X_USERS_READ, unit=MetricUnit.Count, value=x_users_read)
 
     def refused(self, error: ConnectedError | Exception) -> None:
-        self._single("Answers", MetricUnit.Count, 1, outcome=outcome_of(error))
+        self._single(ANSWERS, MetricUnit.Count, 1, outcome=outcome_of(error))
 
     def register_read(self, records: int) -> None:
         self._logger.info("register read", extra={"records": records})
-        self._metrics.add_metric(name="RegisterRecordsReturned", unit=MetricUnit.Count, value=records)
+        self._metrics.add_metric(name=REGISTER_RECORDS_RETURNED, unit=MetricUnit.Count, value=records)
 
     @staticmethod
     def _single(name: str, unit: MetricUnit, value: float, **dimensions: str) -> None:
