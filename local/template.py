@@ -38,7 +38,8 @@ _CloudFormationLoader.add_multi_constructor("!", _short_tag)
 @cache
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
-        template: dict[str, Any] = yaml.load(handle, Loader=_CloudFormationLoader)  # noqa: S506  # nosec B506 - a SafeLoader subclass
+        # _CloudFormationLoader is a SafeLoader: it builds plain data only.
+        template: dict[str, Any] = yaml.load(handle, Loader=_CloudFormationLoader)  # noqa: S506  # nosec B506
     return template
 
 
@@ -94,7 +95,8 @@ def function_environment(
     function: str, references: dict[str, str], template: dict[str, Any] | None = None
 ) -> dict[str, str]:
     """A function's environment variables (globals, then its own), with `!Ref`s replaced from `references`
-    (template parameters default to their `Default`). A reference with no local value is left out."""
+    (template parameters default to their `Default`). A reference with no local value is left out, and so
+    is an empty value: a slot for `sam local`'s env.json, filled here from the caller's own environment."""
     template = template or load_template()
     variables: dict[str, Any] = dict(
         template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
@@ -110,6 +112,6 @@ def function_environment(
                 resolved[name] = references[target]
             elif target in parameters and "Default" in parameters[target]:
                 resolved[name] = str(parameters[target]["Default"])
-        elif isinstance(value, str | int | float):
+        elif isinstance(value, str | int | float) and str(value) != "":
             resolved[name] = str(value)
     return resolved

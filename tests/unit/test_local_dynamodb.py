@@ -1,0 +1,55 @@
+"""The local run's DynamoDB set-up: the register table from template.yaml, and an identity boto3 can sign
+with when the user has no AWS account (moto stands in for the server here)."""
+
+import boto3
+import pytest
+
+from local.dynamodb import DUMMY_CREDENTIAL, LocalDynamoDBError, ensure_register_table, provide_dummy_identity
+from local.template import table_definition
+
+
+def test_the_register_table_is_created_from_the_template_once() -> None:
+    assert ensure_register_table("http://moto", "local-register") is True
+    assert ensure_register_table("http://moto", "local-register") is False
+
+    table = boto3.client("dynamodb").describe_table(TableName="local-register")["Table"]
+    assert table["KeySchema"] == table_definition()["KeySchema"]
+
+
+def test_a_table_with_another_key_schema_is_refused_with_what_to_do() -> None:
+    boto3.client("dynamodb").create_table(
+        TableName="old-register",
+        KeySchema=[{"AttributeName": "pair", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pair", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+    with pytest.raises(LocalDynamoDBError, match="make clean"):
+        ensure_register_table("http://moto", "old-register")
+
+
+def test_a_server_of_our_own_gets_dummy_keys_and_ignores_the_users_profile() -> None:
+    environ = {"AWS_PROFILE": "expired-sso", "AWS_REGION": "eu-west-1"}
+
+    provide_dummy_identity(environ, keep_user_profile=False)
+
+    assert environ == {
+        "AWS_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": DUMMY_CREDENTIAL,
+        "AWS_SECRET_ACCESS_KEY": DUMMY_CREDENTIAL,
+    }
+
+
+def test_the_users_own_server_keeps_their_profile_or_keys() -> None:
+    with_profile = {"AWS_PROFILE": "local-dynamodb", "AWS_REGION": "eu-west-1"}
+    with_keys = {"AWS_ACCESS_KEY_ID": "key", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_DEFAULT_REGION": "eu-west-1"}
+
+    provide_dummy_identity(with_profile, keep_user_profile=True)
+    provide_dummy_identity(with_keys, keep_user_profile=True)
+
+    assert with_profile == {"AWS_PROFILE": "local-dynamodb", "AWS_REGION": "eu-west-1"}
+    assert with_keys == {
+        "AWS_ACCESS_KEY_ID": "key",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }

@@ -1,0 +1,243 @@
+"""The local API in process: its routes are template.yaml's, a request becomes the event API Gateway would
+send, a handler's answer becomes the HTTP answer API Gateway would give, and the demo world's banner
+examples are the documented ones."""
+
+import base64
+import http.client
+import io
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from local.demo import UNKNOWN_HANDLE, demo_examples, load_demo_world
+from local.dynamodb import LOCAL_TABLE_NAME, bypass_proxies_for_loopback
+from local.server import (
+    Endpoint,
+    LocalApiServer,
+    RouteTable,
+    handler_environment,
+    load_endpoints,
+    path_pattern,
+    reply_from_lambda,
+)
+from local.template import PROJECT_ROOT, http_routes, load_template
+
+REALTIME = "/connected/realtime/{dev1}/{dev2}"
+
+
+class RecordingHandler:
+    def __init__(self, answer: Any = None, failure: Exception | None = None) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.contexts: list[Any] = []
+        self.answer = answer if answer is not None else {"statusCode": 200, "body": "{}"}
+        self.failure = failure
+
+    def __call__(self, event: dict[str, Any], context: Any) -> Any:
+        self.events.append(event)
+        self.contexts.append(context)
+        if self.failure is not None:
+            raise self.failure
+        return self.answer
+
+
+@pytest.fixture
+def handler() -> RecordingHandler:
+    return RecordingHandler()
+
+
+@pytest.fixture
+def base_url(handler: RecordingHandler) -> Iterator[str]:
+    routes = RouteTable([Endpoint("GET", REALTIME, "RealtimeFunction", handler, timeout_seconds=20, memory_mb=512)])
+    server = LocalApiServer(("127.0.0.1", 0), routes, log=io.StringIO())
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.port}"
+    server.shutdown()
+    server.server_close()
+
+
+def call(url: str, method: str = "GET", headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.netloc, timeout=5)
+    try:
+        connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers or {})
+        response = connection.getresponse()
+        return response.status, {name.lower(): value for name, value in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def test_the_local_routes_are_the_templates_each_bound_to_its_functions_handler() -> None:
+    endpoints = load_endpoints()
+
+    assert {(endpoint.method, endpoint.path, endpoint.function) for endpoint in endpoints} == {
+        (route.method, route.path, route.function) for route in http_routes()
+    }
+    for endpoint in endpoints:
+        assert endpoint.handler.__name__ == "lambda_handler"
+        assert endpoint.handler.__module__ == f"local_run_{endpoint.function}_app"
+        own = load_template()["Resources"][endpoint.function]["Properties"].get("Timeout")
+        assert endpoint.timeout_seconds == (own or load_template()["Globals"]["Function"]["Timeout"])
+
+
+def test_a_route_matches_the_raw_path_and_decodes_its_parameters_as_api_gateway_does() -> None:
+    routes = RouteTable([Endpoint("GET", REALTIME, "RealtimeFunction", RecordingHandler())])
+
+    match = routes.match("GET", "/connected/realtime/al%20ice/b%C3%B8b")
+
+    assert match is not None
+    assert match.endpoint.route_key == "GET /connected/realtime/{dev1}/{dev2}"
+    assert match.path_parameters == {"dev1": "al ice", "dev2": "bøb"}
+    for method, path in [
+        ("POST", "/connected/realtime/a/b"),
+        ("GET", "/connected/realtime/a"),
+        ("GET", "/connected/realtime/a/b/"),
+        ("GET", "/connected/realtime//b"),
+        ("GET", "/connected/realtime/a/b/c"),
+    ]:
+        assert routes.match(method, path) is None, (method, path)
+
+
+def test_a_greedy_path_variable_takes_the_rest_of_the_path() -> None:
+    assert path_pattern("/files/{path+}").fullmatch("/files/a/b.txt") is not None
+    assert path_pattern("/files/{name}").fullmatch("/files/a/b.txt") is None
+
+
+def test_an_unknown_route_gets_api_gateways_not_found(base_url: str, handler: RecordingHandler) -> None:
+    for method, path in [("GET", "/"), ("GET", "/connected/register/a/b"), ("POST", "/connected/realtime/a/b")]:
+        status, headers, body = call(base_url + path, method)
+
+        assert (status, body) == (404, b'{"message":"Not Found"}')
+        assert headers["content-type"] == "application/json"
+    assert handler.events == []
+
+
+def test_a_request_becomes_an_http_api_event(base_url: str, handler: RecordingHandler) -> None:
+    call(
+        base_url + "/connected/realtime/Al%69ce/bob?verbose=1&verbose=2",
+        headers={"Cookie": "a=1; b=2", "X-Trace": "t"},
+    )
+
+    [event] = handler.events
+    assert event["version"] == "2.0"
+    assert event["routeKey"] == "GET /connected/realtime/{dev1}/{dev2}"
+    assert event["rawPath"] == "/connected/realtime/Al%69ce/bob"
+    assert event["pathParameters"] == {"dev1": "Alice", "dev2": "bob"}
+    assert event["rawQueryString"] == "verbose=1&verbose=2"
+    assert event["queryStringParameters"] == {"verbose": "1,2"}
+    assert event["cookies"] == ["a=1", "b=2"]
+    assert "cookie" not in event["headers"]
+    assert event["headers"]["x-trace"] == "t"
+    assert event["requestContext"]["http"]["method"] == "GET"
+    [context] = handler.contexts
+    assert context.function_name == "RealtimeFunction"
+    assert 0 < context.get_remaining_time_in_millis() <= 20_000
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "body"),
+    [
+        ({"statusCode": 201, "body": '{"a":1}', "headers": {"content-type": "application/json"}}, 201, b'{"a":1}'),
+        (
+            {"statusCode": 200, "body": base64.b64encode(b"\x00\x01").decode(), "isBase64Encoded": True},
+            200,
+            b"\x00\x01",
+        ),
+        ({"statusCode": 204}, 204, b""),
+    ],
+)
+def test_a_handlers_answer_becomes_the_http_answer(
+    base_url: str, handler: RecordingHandler, answer: dict[str, Any], status: int, body: bytes
+) -> None:
+    handler.answer = answer
+
+    assert call(base_url + "/connected/realtime/a/b")[::2] == (status, body)
+
+
+def test_cookies_of_an_answer_become_set_cookie_headers() -> None:
+    reply = reply_from_lambda({"statusCode": 200, "body": "", "cookies": ["a=1; Secure", "b=2"]})
+
+    assert [value for name, value in reply.headers if name == "set-cookie"] == ["a=1; Secure", "b=2"]
+
+
+def test_an_answer_without_a_status_code_is_a_200_json_body_as_api_gateway_infers() -> None:
+    assert reply_from_lambda({"connected": True}).body == b'{"connected": true}'
+    assert reply_from_lambda("plain").body == b"plain"
+    assert reply_from_lambda({"connected": True}).status == 200
+
+
+def test_a_crashing_handler_gets_lambdas_internal_server_error(
+    base_url: str, handler: RecordingHandler, capsys: pytest.CaptureFixture[str]
+) -> None:
+    handler.failure = RuntimeError("boom")
+
+    status, _headers, body = call(base_url + "/connected/realtime/a/b")
+
+    assert (status, body) == (500, b'{"message":"Internal Server Error"}')
+    assert "RuntimeError: boom" in capsys.readouterr().err
+
+
+def test_the_handlers_get_the_templates_environment_with_the_local_table_and_no_secret() -> None:
+    environment = handler_environment()
+
+    assert environment["TABLE_NAME"] == LOCAL_TABLE_NAME
+    assert environment["POWERTOOLS_SERVICE_NAME"] == "connected-developers"
+    assert environment["GITHUB_API_URL"] == "https://api.github.com"
+    assert "CREDENTIALS_SECRET_ARN" not in environment
+
+
+def test_the_local_server_is_reached_past_any_proxy() -> None:
+    environ = {"HTTPS_PROXY": "http://proxy:3128", "NO_PROXY": "internal.example"}
+
+    bypass_proxies_for_loopback(environ)
+
+    assert environ["NO_PROXY"] == environ["no_proxy"] == "internal.example,127.0.0.1,localhost"
+
+
+def test_the_banner_suggests_the_documented_demo_answers() -> None:
+    examples = demo_examples(load_demo_world())
+
+    assert [(example.path, example.status, example.body and json.loads(example.body)) for example in examples] == [
+        ("/connected/realtime/ada/grace", 200, {"connected": True, "organisations": ["pioneers"]}),
+        ("/connected/realtime/ada/alan", 200, {"connected": False}),
+        (
+            f"/connected/realtime/ada/{UNKNOWN_HANDLE}",
+            404,
+            {
+                "errors": [
+                    f"{UNKNOWN_HANDLE} is no a valid user in github",
+                    f"{UNKNOWN_HANDLE} is no a valid user in twitter",
+                ]
+            },
+        ),
+        ("/connected/register/ada/grace", 200, None),
+    ]
+
+
+def test_the_demo_world_has_every_kind_of_developer_the_api_tells_apart() -> None:
+    developers = list(load_demo_world().developers.values())
+
+    assert len(developers) >= 12
+    assert any(developer.protected for developer in developers)
+    assert any(developer.suspended for developer in developers)
+    assert any(developer.organisations is None for developer in developers)
+    assert any(not developer.on_x for developer in developers)
+    assert any(developer.other_following >= 4000 for developer in developers)
+
+
+def test_the_demo_world_is_in_no_deployed_artifact() -> None:
+    resources = load_template()["Resources"].values()
+    shipped = [
+        (PROJECT_ROOT / uri).resolve()
+        for resource in resources
+        for uri in [resource.get("Properties", {}).get("CodeUri"), resource.get("Properties", {}).get("ContentUri")]
+        if isinstance(uri, str)
+    ]
+
+    assert shipped
+    local = (PROJECT_ROOT / "local").resolve()
+    assert all(not local.is_relative_to(path) and not path.is_relative_to(local) for path in shipped)
