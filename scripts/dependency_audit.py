@@ -10,7 +10,8 @@ import sys
 
 
 def main() -> int:
-    completed = subprocess.run(  # nosec B603 - a fixed command, no caller input
+    # A fixed command, nothing from a caller.
+    completed = subprocess.run(  # nosec B603
         [sys.executable, "-m", "pip_audit", "--format", "json", "--progress-spinner", "off", "--skip-editable"],
         capture_output=True,
         text=True,

@@ -86,6 +86,13 @@ def test_a_secret_without_a_bearer_token_is_a_configuration_error(value: str) ->
         load_credentials(Settings.from_env({**BASE, "CREDENTIALS_SECRET_ARN": arn}))
 
 
+def test_the_empty_token_slots_of_the_template_fall_back_to_the_secret() -> None:
+    arn = put_secret(json.dumps({"TWITTER_BEARER_TOKEN": "bearer-789"}))
+    deployed = {**BASE, "CREDENTIALS_SECRET_ARN": arn, "TWITTER_BEARER_TOKEN": "", "GITHUB_TOKEN": ""}
+
+    assert load_credentials(Settings.from_env(deployed)) == Credentials("bearer-789", None)
+
+
 def test_an_unreadable_secret_is_an_upstream_error() -> None:
     settings = Settings.from_env({**BASE, "CREDENTIALS_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:1:secret:gone"})
 
