@@ -194,7 +194,9 @@ def ensure_register_table(endpoint: str, table_name: str = LOCAL_TABLE_NAME) -> 
     from botocore.exceptions import BotoCoreError, ClientError
 
     client = boto3.client(
-        "dynamodb", config=Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 2})
+        "dynamodb",
+        endpoint_url=endpoint,
+        config=Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 2}),
     )
     try:
         try:
