@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import requests
 import responses
 
@@ -59,6 +60,14 @@ class FakeUpstreams:
     def fail_every_time(self, endpoint: str, fault: Fault) -> None:
         """Every request to `endpoint` gets `fault`, retries included."""
         self.lasting_faults[endpoint] = fault
+
+    def list_named_accounts_last(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Puts the accounts a test named after the anonymous ones, so a scan has to reach the last page."""
+        for method in ("following_ids", "follower_ids"):
+            listed = getattr(self.world, method)
+            monkeypatch.setattr(
+                self.world, method, lambda developer, listed=listed: sorted(listed(developer), key=str.isdigit)
+            )
 
     def count(self, endpoint: str) -> int:
         return len(self.requests[endpoint])

@@ -1,0 +1,117 @@
+"""The fault matrix: every kind of upstream trouble, for GitHub and X, becomes its documented status and an
+errors body naming the service, with no traceback and nothing recorded. The README's fault table is this
+table."""
+
+import time
+from dataclasses import dataclass
+
+import pytest
+import requests
+
+from tests.support.handlers import Invoke
+from tests.support.upstreams import FakeUpstreams, Fault, Reply, raise_error, reply
+
+
+def limited(status: int, remaining: str, reset: str) -> Fault:
+    """A rate-limit answer whose window resets 90 seconds after the request."""
+
+    def fault(request: requests.PreparedRequest) -> Reply:
+        return reply(status, headers={remaining: "0", reset: str(int(time.time()) + 90)})(request)
+
+    return fault
+
+
+@dataclass(frozen=True)
+class Case:
+    endpoint: str
+    fault: Fault
+    status: int
+    message: str
+    attempts: int = 1
+    after: int = 0
+    retry_after: bool = False
+
+
+CASES = {
+    "github connection refused": Case(
+        "github_orgs", raise_error(requests.ConnectionError()), 502, "github failed: the connection failed", 3
+    ),
+    "github read timeout": Case(
+        "github_orgs", raise_error(requests.ReadTimeout()), 504, "github did not answer in time"
+    ),
+    "github 500": Case("github_orgs", reply(500), 502, "github failed: answered 500"),
+    "github 502": Case("github_orgs", reply(502), 502, "github failed: answered 502", 3),
+    "github 503": Case("github_orgs", reply(503), 502, "github failed: answered 503", 3),
+    "github 401": Case("github_orgs", reply(401), 502, "github failed: the token was refused (401)"),
+    "github 403 rate limit": Case(
+        "github_orgs",
+        limited(403, "x-ratelimit-remaining", "x-ratelimit-reset"),
+        503,
+        "github rate limit reached",
+        retry_after=True,
+    ),
+    "github 429": Case(
+        "github_orgs", reply(429, headers={"retry-after": "90"}), 503, "github rate limit reached", retry_after=True
+    ),
+    "github malformed JSON": Case("github_orgs", reply(200, "[{oops"), 502, "github failed: the answer was not JSON"),
+    "github page 2 fails": Case("github_orgs", reply(500), 502, "github failed: answered 500", after=2),
+    "x connection refused": Case(
+        "x_users", raise_error(requests.ConnectionError()), 502, "twitter failed: the connection failed", 3
+    ),
+    "x read timeout": Case("x_users", raise_error(requests.ReadTimeout()), 504, "twitter did not answer in time"),
+    "x 500": Case("x_users", reply(500), 502, "twitter failed: answered 500"),
+    "x 502": Case("x_users", reply(502), 502, "twitter failed: answered 502", 3),
+    "x 503": Case("x_users", reply(503), 502, "twitter failed: answered 503", 3),
+    "x 401": Case("x_users", reply(401), 502, "twitter failed: the bearer token was refused (401)"),
+    "x 429": Case(
+        "x_users",
+        limited(429, "x-rate-limit-remaining", "x-rate-limit-reset"),
+        503,
+        "twitter rate limit reached",
+        retry_after=True,
+    ),
+    "x malformed JSON": Case("x_users", reply(200, "{oops"), 502, "twitter failed: the answer was not JSON"),
+    "x follow list page 2 fails": Case("x_lists", reply(500), 502, "twitter failed: answered 500", after=1),
+}
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_upstream_trouble_gets_its_status_an_errors_body_and_no_record(
+    upstreams: FakeUpstreams, realtime: Invoke, register: Invoke, monkeypatch: pytest.MonkeyPatch, case: Case
+) -> None:
+    upstreams.developer("alice", organisations=[f"org-{n}" for n in range(150)], follows=["bob"], other_following=1500)
+    upstreams.developer("bob", organisations=["org-149"], follows=["alice"], other_following=1500, other_followers=1500)
+    upstreams.list_named_accounts_last(monkeypatch)
+    endpoints = ["x_following", "x_followers"] if case.endpoint == "x_lists" else [case.endpoint]
+    for endpoint in endpoints:
+        if case.after:
+            upstreams.fail(endpoint, case.fault, after=case.after)
+        else:
+            upstreams.fail_every_time(endpoint, case.fault)
+
+    answer = realtime("/connected/realtime/alice/bob")
+
+    assert answer.status == case.status
+    assert len(answer.body["errors"]) == 1
+    assert answer.body["errors"][0].startswith(case.message)
+    assert "Traceback" not in str(answer.body)
+    if case.retry_after:
+        assert 88 <= int(answer.headers["retry-after"]) <= 91
+    if not case.after:
+        asked = [str(sent.url) for sent in upstreams.requests[case.endpoint]]
+        assert len([url for url in asked if "alice" in url]) == case.attempts
+    assert register("/connected/register/alice/bob").body == []
+
+
+def test_a_passing_gateway_error_is_retried_into_an_answer(
+    upstreams: FakeUpstreams, realtime: Invoke, register: Invoke
+) -> None:
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"])
+    upstreams.developer("bob", organisations=["Acme"], follows=["alice"])
+    upstreams.fail("x_users", reply(503))
+
+    answer = realtime("/connected/realtime/alice/bob")
+
+    assert answer.body == {"connected": True, "organisations": ["Acme"]}
+    assert upstreams.count("x_users") == 2
+    assert len(register("/connected/register/alice/bob").body) == 1
