@@ -131,3 +131,12 @@ def test_expired_records_not_yet_removed_by_ttl_are_left_out(dynamodb: object) -
     now[0] = datetime(2019, 9, 14, 12, 0, tzinfo=UTC)
 
     assert [record.verdict for record in store.history(PAIR)] == [Verdict(connected=False)]
+
+
+def test_the_health_check_passes_on_a_reachable_table(dynamodb: object) -> None:
+    DynamoDBRegister(boto3.client("dynamodb"), TABLE_NAME).check()
+
+
+def test_the_health_check_fails_on_a_missing_table(dynamodb: object) -> None:
+    with pytest.raises(RegisterUnavailableError, match="cannot be reached"):
+        DynamoDBRegister(boto3.client("dynamodb"), "no-such-table").check()

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 PARTITION_KEY = "pair"
 SORT_KEY = "recorded_at"
 EXPIRY = "expires_at"
+HEALTH_PARTITION = "_health"
 WRITE_ATTEMPTS = 3
 _KEY_NAMES = {"#pair": PARTITION_KEY}
 
@@ -93,6 +94,20 @@ class DynamoDBRegister:
                 ) from error
             return Record(written_at, verdict)
         raise RegisterUnavailableError("the register could not record the answer; nothing was stored")
+
+    def check(self) -> None:
+        """Proves the table answers, with the one permission the register function has: a one-item Query
+        of a partition no pair can have (a pair key always holds `#`)."""
+        try:
+            self._client.query(
+                TableName=self._table_name,
+                KeyConditionExpression="#pair = :pair",
+                ExpressionAttributeNames=_KEY_NAMES,
+                ExpressionAttributeValues={":pair": {"S": HEALTH_PARTITION}},
+                Limit=1,
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise RegisterUnavailableError("the register's table cannot be reached") from error
 
     def history(self, pair: Pair) -> list[Record]:
         """Every record of the pair, oldest first, all query pages followed."""
