@@ -1,20 +1,29 @@
 """Builds what the handlers use, once per container and lazily, so warm invocations reuse HTTP
 connections, the thread pool and the DynamoDB client.
 
-The X SDK and requests are imported only when a connection service is built: the register function never
-pays for them.
+Each function imports only what it uses, at its first use: the register function never loads the
+connection check, the credentials reader, the thread pool, the X SDK or requests; the realtime function
+loads them on its first answer. `make bench` measures what each function's cold start costs.
 """
 
+from __future__ import annotations
+
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
-from connected.connection import ConnectionService
-from connected.credentials import load_credentials
-from connected.ports import GitHubDirectory, XDirectory
-from connected.register import DynamoDBRegister, new_dynamodb_client
-from connected.settings import Credentials, Settings
+from connected.settings import Settings
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor, ThreadPoolExecutor
+
+    from connected.connection import ConnectionService
+    from connected.handles import Pair
+    from connected.models import Record, Verdict
+    from connected.ports import GitHubDirectory, XDirectory
+    from connected.register import DynamoDBRegister
+    from connected.settings import Credentials
 
 UPSTREAM_THREADS = 4
 
@@ -25,18 +34,45 @@ class Upstreams:
     x: XDirectory
 
 
+class RegisterBuiltAside:
+    """The register store of the connection check, built on a pool thread from the moment the check is.
+
+    Creating the DynamoDB client (importing boto3, loading its service models) is the largest single part
+    of the realtime function's cold start. Built aside, it is made while the first answer waits on GitHub
+    and X, and `record` waits for it only if it is not done yet; `make bench` shows the difference. A
+    failure to build it is raised by `record`, where it would otherwise have been raised before any
+    upstream call: still an answer with the same status, and still nothing recorded."""
+
+    def __init__(self, executor: Executor) -> None:
+        self._store = executor.submit(register_store)
+
+    def record(self, pair: Pair, verdict: Verdict) -> Record:
+        return self._store.result().record(pair, verdict)
+
+    def wait(self) -> None:
+        """Returns once the build has ended, however it ended."""
+        self._store.exception()
+
+
+@dataclass(frozen=True, slots=True)
+class _Built:
+    credentials: Credentials | None
+    service: ConnectionService
+    register: RegisterBuiltAside
+
+
 _lock = threading.Lock()
 _local_upstreams: Upstreams | None = None
-_built: tuple[Credentials | None, ConnectionService] | None = None
+_built: _Built | None = None
 
 
 def use_local_upstreams(upstreams: Upstreams | None) -> None:
     """Serves GitHub and X from `upstreams` instead of the real services: the offline demo world of a
     local run. Only the local runner, which is not part of any deployed artifact, calls this."""
-    global _local_upstreams, _built
+    global _local_upstreams
     with _lock:
+        _forget_built()
         _local_upstreams = upstreams
-        _built = None
 
 
 @cache
@@ -46,30 +82,40 @@ def settings() -> Settings:
 
 @cache
 def register_store() -> DynamoDBRegister:
+    from connected.register import DynamoDBRegister, new_dynamodb_client
+
     return DynamoDBRegister(new_dynamodb_client(), settings().table_name, retention_days=settings().retention_days)
 
 
 @cache
 def upstream_executor() -> ThreadPoolExecutor:
+    from concurrent.futures import ThreadPoolExecutor
+
     return ThreadPoolExecutor(max_workers=UPSTREAM_THREADS, thread_name_prefix="upstream")
 
 
 def connection_service() -> ConnectionService:
     """The service for this invocation; rebuilt only when the credentials change (a rotated secret)."""
     global _built
+    from connected.credentials import load_credentials
+
     with _lock:
         if _local_upstreams is not None:
             if _built is None:
-                _built = (None, _service_over(_local_upstreams))
-            return _built[1]
+                _built = _build(None, _local_upstreams)
+            return _built.service
         credentials = load_credentials(settings())
-        if _built is None or _built[0] != credentials:
-            _built = (credentials, _service_over(_real_upstreams(settings(), credentials)))
-        return _built[1]
+        if _built is None or _built.credentials != credentials:
+            _built = _build(credentials, _real_upstreams(settings(), credentials))
+        return _built.service
 
 
-def _service_over(upstreams: Upstreams) -> ConnectionService:
-    return ConnectionService(upstreams.github, upstreams.x, register_store(), upstream_executor())
+def _build(credentials: Credentials | None, upstreams: Upstreams) -> _Built:
+    from connected.connection import ConnectionService
+
+    executor = upstream_executor()
+    register = RegisterBuiltAside(executor)
+    return _Built(credentials, ConnectionService(upstreams.github, upstreams.x, register, executor), register)
 
 
 def _real_upstreams(settings: Settings, credentials: Credentials) -> Upstreams:
@@ -89,11 +135,19 @@ def _real_upstreams(settings: Settings, credentials: Credentials) -> Upstreams:
     return Upstreams(github=github, x=XClient(twitter))
 
 
+def _forget_built() -> None:
+    """Drops the built service once its register store has been built, so that no build outlives it."""
+    global _built
+    if _built is not None:
+        _built.register.wait()
+    _built = None
+
+
 def reset() -> None:
     """Forgets everything built, as a new container would (tests change the environment between cases)."""
-    global _built, _local_upstreams
+    global _local_upstreams
     with _lock:
-        _built = None
+        _forget_built()
         _local_upstreams = None
     settings.cache_clear()
     register_store.cache_clear()
