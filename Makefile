@@ -10,11 +10,12 @@ BIN := $(VENV)/bin
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(dir $(PYTHON))):$(PATH)
 
-.PHONY: help run test lint format typecheck template security unit build deploy clean
+.PHONY: help run test bench lint format typecheck template security unit build deploy clean
 
 help:
 	@echo "make run       the API on http://127.0.0.1:3000 (offline demo world without credentials)"
 	@echo "make test      lint, type checks, template and security checks, and every test"
+	@echo "make bench     round trips, X users read and cold starts against their targets (offline)"
 	@echo "make build     sam build"
 	@echo "make deploy    sam build, then sam deploy (samconfig.toml; ENV=prod for production)"
 	@echo "make clean     remove local data, builds and virtual environments"
@@ -71,6 +72,9 @@ unit: $(VENV)/.installed node_modules/.package-lock.json
 	$(BIN)/pytest
 
 test: lint typecheck template security unit
+
+bench: $(VENV)/.installed node_modules/.package-lock.json
+	$(BIN)/python -m bench
 
 build: $(SAM_VENV)/.installed
 	$(SAM_VENV)/bin/sam build

@@ -7,10 +7,13 @@ import pytest
 from local.dynamodb import DUMMY_CREDENTIAL, LocalDynamoDBError, ensure_register_table, provide_dummy_identity
 from local.template import table_definition
 
+MOTO_ENDPOINT = "https://dynamodb.eu-west-1.amazonaws.com"
+"""Regional DynamoDB's own address, which moto answers in these tests."""
+
 
 def test_the_register_table_is_created_from_the_template_once() -> None:
-    assert ensure_register_table("http://moto", "local-register") is True
-    assert ensure_register_table("http://moto", "local-register") is False
+    assert ensure_register_table(MOTO_ENDPOINT, "local-register") is True
+    assert ensure_register_table(MOTO_ENDPOINT, "local-register") is False
 
     table = boto3.client("dynamodb").describe_table(TableName="local-register")["Table"]
     assert table["KeySchema"] == table_definition()["KeySchema"]
@@ -25,7 +28,7 @@ def test_a_table_with_another_key_schema_is_refused_with_what_to_do() -> None:
     )
 
     with pytest.raises(LocalDynamoDBError, match="make clean"):
-        ensure_register_table("http://moto", "old-register")
+        ensure_register_table(MOTO_ENDPOINT, "old-register")
 
 
 def test_a_server_of_our_own_gets_dummy_keys_and_ignores_the_users_profile() -> None:
