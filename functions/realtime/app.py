@@ -3,39 +3,45 @@
 import re
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from connected.contract import REALTIME_RESPONSES
 from connected.deadline import Deadline
 from connected.factory import connection_service
 from connected.http import install_error_handlers, install_route_fallback, json_response, path_handle
+from connected.settings import metrics_namespace
+from connected.telemetry import Telemetry
 
 logger = Logger()
+metrics = Metrics(namespace=metrics_namespace())
+telemetry = Telemetry(logger, metrics)
 app = APIGatewayHttpResolver()
-install_error_handlers(app, logger)
+install_error_handlers(app, logger, on_refusal=telemetry.refused)
 
 
-@app.get("/connected/realtime/<dev1>/<dev2>")
+@app.get(
+    "/connected/realtime/<dev1>/<dev2>",
+    summary="Are two developers fully connected?",
+    description="They follow each other on X and share a public GitHub organisation. Every 200 is recorded.",
+    responses=REALTIME_RESPONSES,
+    tags=["connected"],
+)
 def realtime(dev1: str, dev2: str) -> Response[str]:
     dev1, dev2 = path_handle(dev1), path_handle(dev2)
     logger.append_keys(dev1=dev1, dev2=dev2)
-    answer = connection_service().answer(dev1, dev2, Deadline.for_invocation(app.lambda_context))
-    logger.info(
-        "answered",
-        extra={
-            "connected": answer.verdict.connected,
-            "x_users_read": answer.x_users_read,
-            "follow_lists_read": [read.list_read for read in answer.follow_reads],
-        },
-    )
+    service = connection_service(observe=telemetry.upstream_call)
+    answer = service.answer(dev1, dev2, Deadline.for_invocation(app.lambda_context))
+    telemetry.answered(answer.verdict.connected, answer.x_users_read, [read.list_read for read in answer.follow_reads])
     return json_response(answer.verdict.to_json())
 
 
 install_route_fallback(app, re.compile(r"/connected/realtime/([^/]+)/([^/]+)"), realtime)
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

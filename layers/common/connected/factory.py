@@ -16,14 +16,19 @@ from typing import TYPE_CHECKING
 from connected.settings import Settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from concurrent.futures import Executor, ThreadPoolExecutor
 
     from connected.connection import ConnectionService
     from connected.handles import Pair
+    from connected.history import CursorSigner
     from connected.models import Record, Verdict
     from connected.ports import GitHubDirectory, XDirectory
     from connected.register import DynamoDBRegister
     from connected.settings import Credentials
+    from connected.telemetry import UpstreamCall
+
+    UpstreamObserver = Callable[[UpstreamCall], None]
 
 UPSTREAM_THREADS = 4
 
@@ -88,14 +93,22 @@ def register_store() -> DynamoDBRegister:
 
 
 @cache
+def cursor_signer() -> CursorSigner:
+    from connected.history import CursorSigner
+
+    return CursorSigner(settings().cursor_signing_key)
+
+
+@cache
 def upstream_executor() -> ThreadPoolExecutor:
     from concurrent.futures import ThreadPoolExecutor
 
     return ThreadPoolExecutor(max_workers=UPSTREAM_THREADS, thread_name_prefix="upstream")
 
 
-def connection_service() -> ConnectionService:
-    """The service for this invocation; rebuilt only when the credentials change (a rotated secret)."""
+def connection_service(observe: UpstreamObserver | None = None) -> ConnectionService:
+    """The service for this invocation; rebuilt only when the credentials change (a rotated secret).
+    `observe` hears of every upstream request the real clients make."""
     global _built
     from connected.credentials import load_credentials
 
@@ -106,7 +119,7 @@ def connection_service() -> ConnectionService:
             return _built.service
         credentials = load_credentials(settings())
         if _built is None or _built.credentials != credentials:
-            _built = _build(credentials, _real_upstreams(settings(), credentials))
+            _built = _build(credentials, _real_upstreams(settings(), credentials, observe))
         return _built.service
 
 
@@ -118,7 +131,7 @@ def _build(credentials: Credentials | None, upstreams: Upstreams) -> _Built:
     return _Built(credentials, ConnectionService(upstreams.github, upstreams.x, register, executor), register)
 
 
-def _real_upstreams(settings: Settings, credentials: Credentials) -> Upstreams:
+def _real_upstreams(settings: Settings, credentials: Credentials, observe: UpstreamObserver | None) -> Upstreams:
     import tweepy
 
     from connected.github import GitHubClient
@@ -126,12 +139,12 @@ def _real_upstreams(settings: Settings, credentials: Credentials) -> Upstreams:
     from connected.upstream import TimeoutSession
 
     github = GitHubClient(
-        TimeoutSession(settings.timeouts, pool_size=UPSTREAM_THREADS),
+        TimeoutSession(settings.timeouts, pool_size=UPSTREAM_THREADS, upstream="github", observe=observe),
         settings.github_api_url,
         credentials.github_token,
     )
     twitter = tweepy.Client(bearer_token=credentials.twitter_bearer_token, return_type=dict, wait_on_rate_limit=False)
-    twitter.session = TimeoutSession(settings.timeouts, pool_size=UPSTREAM_THREADS)
+    twitter.session = TimeoutSession(settings.timeouts, pool_size=UPSTREAM_THREADS, upstream="twitter", observe=observe)
     return Upstreams(github=github, x=XClient(twitter))
 
 
@@ -151,3 +164,4 @@ def reset() -> None:
         _local_upstreams = None
     settings.cache_clear()
     register_store.cache_clear()
+    cursor_signer.cache_clear()

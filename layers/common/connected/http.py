@@ -66,17 +66,24 @@ def path_handle(segment: str) -> str:
     return unquote(segment)
 
 
-def install_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None:
-    """Maps the package's errors to their statuses and anything unexpected to a bare 500, never a traceback."""
+def install_error_handlers(
+    app: APIGatewayHttpResolver, logger: Logger, on_refusal: Callable[[Exception], None] | None = None
+) -> None:
+    """Maps the package's errors to their statuses and anything unexpected to a bare 500, never a traceback.
+    `on_refusal` hears of every error answer (the realtime function counts them by outcome)."""
 
     def handle_connected_error(error: ConnectedError) -> Response[str]:
         response = error_response(error)
         log = logger.warning if response.status_code >= 500 else logger.info
         log("request refused", extra={"status": response.status_code, "errors": list(error.messages)})
+        if on_refusal is not None:
+            on_refusal(error)
         return response
 
     def handle_unexpected_error(error: Exception) -> Response[str]:
         logger.exception("unexpected failure")
+        if on_refusal is not None:
+            on_refusal(error)
         return errors_response(HTTPStatus.INTERNAL_SERVER_ERROR, ["internal error: the failure was logged"])
 
     app.exception_handler(ConnectedError)(handle_connected_error)

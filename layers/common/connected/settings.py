@@ -9,6 +9,14 @@ from urllib.parse import urlsplit
 from connected.errors import ConfigurationError
 
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
+DEFAULT_METRICS_NAMESPACE = "ConnectedDevelopers"
+
+
+def metrics_namespace(environ: Mapping[str, str] | None = None) -> str:
+    """The CloudWatch namespace of the functions' metrics: the template sets it; a function without it
+    still emits, under the default, rather than failing its answers."""
+    env = os.environ if environ is None else environ
+    return env.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_METRICS_NAMESPACE
 
 
 @dataclass(frozen=True, slots=True)

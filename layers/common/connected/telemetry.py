@@ -10,6 +10,7 @@ answer. Metric names are the contract with the template's alarms and dashboards.
 | RegisterRecordsReturned | Count | | records in register answers |
 """
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
@@ -28,6 +29,10 @@ from connected.errors import (
     UpstreamRateLimitedError,
     UpstreamTimeoutError,
 )
+
+# An invocation without a counted metric (a docs page, a refused request) is normal here, not worth a
+# warning in every such invocation's log.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 ANSWERS = "Answers"
 X_USERS_READ = "XUsersRead"
@@ -85,9 +90,12 @@ class Telemetry:
         self._logger.info("register read", extra={"records": records})
         self._metrics.add_metric(name=REGISTER_RECORDS_RETURNED, unit=MetricUnit.Count, value=records)
 
-    @staticmethod
-    def _single(name: str, unit: MetricUnit, value: float, **dimensions: str) -> None:
-        """A metric with dimensions of its own, written at once (also from the upstream thread pool)."""
-        with single_metric(name=name, unit=unit, value=value) as metric:
-            for dimension, dimension_value in dimensions.items():
-                metric.add_dimension(name=dimension, value=dimension_value)
+    def _single(self, name: str, unit: MetricUnit, value: float, **dimensions: str) -> None:
+        """A metric with dimensions of its own, written at once (also from the upstream thread pool). A
+        metric that cannot be written is logged, never allowed to fail the answer it describes."""
+        try:
+            with single_metric(name=name, unit=unit, value=value, namespace=self._metrics.namespace) as metric:
+                for dimension, dimension_value in dimensions.items():
+                    metric.add_dimension(name=dimension, value=dimension_value)
+        except Exception:  # telemetry must not turn an answer into an error
+            self._logger.warning("metric not emitted", extra={"metric": name}, exc_info=True)
