@@ -10,12 +10,13 @@ BIN := $(VENV)/bin
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(dir $(PYTHON))):$(PATH)
 
-.PHONY: help run test bench lint format typecheck template security unit build deploy clean
+.PHONY: help run test bench lint format typecheck openapi openapi-check template security unit build deploy clean
 
 help:
 	@echo "make run       the API on http://127.0.0.1:3000 (offline demo world without credentials)"
 	@echo "make test      lint, type checks, template and security checks, and every test"
 	@echo "make bench     round trips, X users read and cold starts against their targets (offline)"
+	@echo "make openapi   regenerate openapi.json from the handlers (make test fails when it drifts)"
 	@echo "make build     sam build"
 	@echo "make deploy    sam build, then sam deploy (samconfig.toml; ENV=prod for production)"
 	@echo "make clean     remove local data, builds and virtual environments"
@@ -56,6 +57,12 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+openapi: $(VENV)/.installed
+	$(BIN)/python scripts/openapi.py
+
+openapi-check: $(VENV)/.installed
+	$(BIN)/python scripts/openapi.py --check
+
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
@@ -71,7 +78,7 @@ security: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 unit: $(VENV)/.installed node_modules/.package-lock.json
 	$(BIN)/pytest
 
-test: lint typecheck template security unit
+test: lint typecheck openapi-check template security unit
 
 bench: $(VENV)/.installed node_modules/.package-lock.json
 	$(BIN)/python -m bench

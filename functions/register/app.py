@@ -1,34 +1,81 @@
-"""GET /connected/register/{dev1}/{dev2}: every answer given for a pair, oldest first."""
+"""GET /connected/register/{dev1}/{dev2}: every answer given for a pair, oldest first, a page at a time.
+Also the API's own pages: /_health, /openapi.json and /docs."""
 
 import re
+from pathlib import Path
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from connected.factory import register_store
+from connected.contract import HEALTH_RESPONSES, REGISTER_RESPONSES
+from connected.docs import DOCS_PAGE, docs_asset, openapi_document
+from connected.factory import cursor_signer, register_store
 from connected.handles import register_pair
-from connected.http import install_error_handlers, install_route_fallback, json_response, path_handle
+from connected.history import HistoryRequest, next_page_link, read_history
+from connected.http import errors_response, install_error_handlers, install_route_fallback, json_response, path_handle
+from connected.settings import metrics_namespace
+from connected.telemetry import Telemetry
+
+HERE = Path(__file__).resolve().parent
+DAY_OF_CACHE = "public, max-age=86400"
 
 logger = Logger()
+metrics = Metrics(namespace=metrics_namespace())
+telemetry = Telemetry(logger, metrics)
 app = APIGatewayHttpResolver()
 install_error_handlers(app, logger)
 
 
-@app.get("/connected/register/<dev1>/<dev2>")
+@app.get(
+    "/connected/register/<dev1>/<dev2>",
+    summary="Every answer given for a pair",
+    description="Oldest first; `bob/alice` and any letter case give the same records.",
+    responses=REGISTER_RESPONSES,
+    tags=["connected"],
+)
 def register(dev1: str, dev2: str) -> Response[str]:
     dev1, dev2 = path_handle(dev1), path_handle(dev2)
     logger.append_keys(dev1=dev1, dev2=dev2)
-    records = register_store().history(register_pair(dev1, dev2))
-    logger.info("register read", extra={"records": len(records)})
-    return json_response([record.to_json() for record in records])
+    pair = register_pair(dev1, dev2)
+    request = HistoryRequest.from_query(app.current_event.query_string_parameters)
+    page = read_history(register_store(), cursor_signer(), pair, request)
+    telemetry.register_read(len(page.records))
+    link = {"Link": next_page_link(app.current_event.path, request, page.next_cursor)} if page.next_cursor else {}
+    return json_response([record.to_json() for record in page.records], headers=link)
 
 
 install_route_fallback(app, re.compile(r"/connected/register/([^/]+)/([^/]+)"), register)
 
 
+@app.get("/_health", summary="Can the API reach its register?", responses=HEALTH_RESPONSES, tags=["operations"])
+def health() -> Response[str]:
+    register_store().check()
+    return json_response({"status": "ok"})
+
+
+@app.get("/openapi.json", include_in_schema=False, cache_control="public, max-age=300")
+def openapi() -> Response[str]:
+    return json_response(openapi_document(HERE / "openapi.json"))
+
+
+@app.get("/docs", include_in_schema=False)
+def docs() -> Response[str]:
+    return Response(status_code=200, content_type="text/html; charset=utf-8", body=DOCS_PAGE)
+
+
+@app.get("/docs/<asset>", include_in_schema=False, compress=True, cache_control=DAY_OF_CACHE)
+def docs_assets(asset: str) -> Response[str]:
+    found = docs_asset(HERE / "swagger_ui", asset)
+    if found is None:
+        return errors_response(404, [f"no documentation asset {asset}"])
+    body, content_type = found
+    return Response(status_code=200, content_type=content_type, body=body)
+
+
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -1,5 +1,6 @@
 """Loads each function's app.py as its own module (both are named app.py) and invokes its handler."""
 
+import base64
 import importlib.util
 import json
 import sys
@@ -19,7 +20,9 @@ class HttpAnswer:
 
 
 class Invoke(Protocol):
-    def __call__(self, path: str, method: str = "GET", timeout_seconds: float = 20.0) -> HttpAnswer: ...
+    def __call__(
+        self, path: str, method: str = "GET", timeout_seconds: float = 20.0, raw: bool = False
+    ) -> HttpAnswer: ...
 
 
 def load_function(name: str) -> ModuleType:
@@ -37,12 +40,16 @@ def load_function(name: str) -> ModuleType:
 def invoker(name: str) -> Invoke:
     module = load_function(name)
 
-    def invoke(path: str, method: str = "GET", timeout_seconds: float = 20.0) -> HttpAnswer:
+    def invoke(path: str, method: str = "GET", timeout_seconds: float = 20.0, raw: bool = False) -> HttpAnswer:
+        """Calls the handler as API Gateway would; the body comes back parsed as JSON unless `raw`."""
         raw_path, _, query = path.partition("?")
         context = LambdaContext(function_name=name, timeout_seconds=timeout_seconds)
         result = module.lambda_handler(http_api_event(method, raw_path, query), context)
         headers = {key.lower(): value for key, value in result.get("headers", {}).items()}
-        body = json.loads(result["body"]) if result.get("body") else None
+        text = result.get("body") or ""
+        if result.get("isBase64Encoded"):
+            text = base64.b64decode(text).decode("utf-8")
+        body = text if raw else (json.loads(text) if text else None)
         return HttpAnswer(result["statusCode"], headers, body)
 
     return invoke

@@ -32,12 +32,16 @@ def test_the_register_function_may_only_query() -> None:
     assert "CREDENTIALS_SECRET_ARN" not in RESOURCES["RegisterFunction"]["Properties"].get("Environment", {})
 
 
-def test_the_api_serves_exactly_the_two_routes() -> None:
+def test_the_api_serves_exactly_its_routes() -> None:
     routes = {(route.method, route.path, route.function) for route in http_routes()}
 
     assert routes == {
         ("GET", "/connected/realtime/{dev1}/{dev2}", "RealtimeFunction"),
         ("GET", "/connected/register/{dev1}/{dev2}", "RegisterFunction"),
+        ("GET", "/_health", "RegisterFunction"),
+        ("GET", "/openapi.json", "RegisterFunction"),
+        ("GET", "/docs", "RegisterFunction"),
+        ("GET", "/docs/{asset}", "RegisterFunction"),
     }
 
 

@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from connected.errors import InvalidQueryError
 from connected.handles import Pair
@@ -65,6 +66,11 @@ class HistoryRequest:
 class HistoryPage:
     records: list[Record]
     next_cursor: str | None
+
+
+def next_page_link(path: str, request: HistoryRequest, cursor: str) -> str:
+    """The Link header of the next page, relative to the API's root so it survives a custom domain."""
+    return f'<{path}?{urlencode(request.query_for(cursor))}>; rel="next"'
 
 
 class CursorSigner:

@@ -1,0 +1,77 @@
+"""Builds the API's OpenAPI 3.1 document from the handlers' own routes (Powertools' OpenAPI support over both
+functions), writes it to openapi.json, or with --check fails when the committed one has drifted.
+
+Run: `make openapi` (write) or `make openapi-check` (part of `make test`).
+"""
+
+import argparse
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DOCUMENT = PROJECT_ROOT / "openapi.json"
+FUNCTIONS = ("realtime", "register")
+TITLE = "connected-developers"
+VERSION = "1.0.0"
+DESCRIPTION = (
+    "Tells whether two developers are fully connected: they follow each other on X (Twitter) and share at "
+    "least one public GitHub organisation. Every answer is recorded; the register returns a pair's history."
+)
+
+
+def load_function(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"{name}_app", PROJECT_ROOT / "functions" / name / "app.py")
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load functions/{name}/app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build_document() -> dict[str, Any]:
+    sys.path[:0] = [str(PROJECT_ROOT / "layers" / "common"), str(PROJECT_ROOT)]
+    from connected.contract import REGISTER_PARAMETERS
+
+    document: dict[str, Any] = {}
+    for name in FUNCTIONS:
+        schema = json.loads(
+            load_function(name).app.get_openapi_json_schema(title=TITLE, version=VERSION, description=DESCRIPTION)
+        )
+        if not document:
+            document = schema
+            continue
+        document["paths"].update(schema["paths"])
+        for kind, entries in schema.get("components", {}).items():
+            document.setdefault("components", {}).setdefault(kind, {}).update(entries)
+    register = document["paths"]["/connected/register/{dev1}/{dev2}"]["get"]
+    register["parameters"] = [*register.get("parameters", []), *REGISTER_PARAMETERS]
+    document["paths"] = dict(sorted(document["paths"].items()))
+    return document
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="fail when openapi.json differs from the code")
+    arguments = parser.parse_args()
+    text = render(build_document())
+    if arguments.check:
+        if not DOCUMENT.exists() or DOCUMENT.read_text(encoding="utf-8") != text:
+            print("openapi.json has drifted from the handlers: run `make openapi` and commit it", file=sys.stderr)
+            return 1
+        print("openapi.json matches the handlers")
+        return 0
+    DOCUMENT.write_text(text, encoding="utf-8")
+    print(f"wrote {DOCUMENT.relative_to(PROJECT_ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

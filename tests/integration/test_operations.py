@@ -1,0 +1,211 @@
+"""What operators and API readers get: the OpenAPI document, the docs page, the health check, register
+pages with Link headers, JSON logs with the request id, and EMF metrics."""
+
+import io
+import json
+from typing import Any
+
+import pytest
+from openapi_spec_validator import validate
+
+from local.template import PROJECT_ROOT
+from tests.conftest import TABLE_NAME
+from tests.support.handlers import Invoke, load_function
+from tests.support.upstreams import FakeUpstreams, reply
+
+DOCUMENT = json.loads((PROJECT_ROOT / "openapi.json").read_text(encoding="utf-8"))
+
+
+def test_openapi_json_serves_the_committed_openapi_3_1_document(register: Invoke) -> None:
+    answer = register("/openapi.json")
+
+    assert answer.status == 200
+    assert answer.body == DOCUMENT
+    assert answer.body["openapi"] == "3.1.0"
+    validate(answer.body)
+
+
+@pytest.mark.parametrize(
+    ("path", "statuses"),
+    [
+        ("/connected/realtime/{dev1}/{dev2}", {"200", "400", "404", "422", "500", "502", "503", "504"}),
+        ("/connected/register/{dev1}/{dev2}", {"200", "400", "503"}),
+        ("/_health", {"200", "503"}),
+    ],
+)
+def test_every_route_documents_each_status_with_an_example_body(path: str, statuses: set[str]) -> None:
+    responses = DOCUMENT["paths"][path]["get"]["responses"]
+
+    assert set(responses) == statuses
+    for response in responses.values():
+        assert response["content"]["application/json"]["examples"]
+
+
+def test_the_register_route_documents_its_query_parameters() -> None:
+    parameters = DOCUMENT["paths"]["/connected/register/{dev1}/{dev2}"]["get"]["parameters"]
+
+    assert [parameter["name"] for parameter in parameters] == ["dev1", "dev2", "limit", "cursor", "since", "until"]
+
+
+def test_the_docs_page_loads_swagger_ui_from_the_api_itself(register: Invoke) -> None:
+    page = register("/docs", raw=True)
+    script = register("/docs/swagger-ui-bundle.js", raw=True)
+    style = register("/docs/swagger-ui.css", raw=True)
+
+    assert page.status == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert 'src="docs/swagger-ui-bundle.js"' in page.body
+    assert 'url: "openapi.json"' in page.body
+    assert "http" not in page.body.replace("https://", "").split("<body>")[0].lower().replace("http-equiv", "")
+    assert (script.status, script.headers["content-type"]) == (200, "text/javascript; charset=utf-8")
+    assert "SwaggerUIBundle" in script.body
+    assert (style.status, style.headers["content-type"]) == (200, "text/css; charset=utf-8")
+    assert script.headers["cache-control"] == "public, max-age=86400"
+
+
+def test_an_unknown_docs_asset_is_a_404(register: Invoke) -> None:
+    answer = register("/docs/../../app.py")
+
+    assert answer.status == 404
+
+
+def test_health_is_ok_when_the_table_answers(register: Invoke) -> None:
+    assert (register("/_health").status, register("/_health").body) == (200, {"status": "ok"})
+
+
+def test_health_is_503_when_the_table_does_not(register: Invoke, dynamodb: Any) -> None:
+    dynamodb.delete_table(TableName=TABLE_NAME)
+
+    answer = register("/_health")
+
+    assert (answer.status, answer.body) == (503, {"errors": ["the register's table cannot be reached"]})
+
+
+def test_register_pages_follow_their_link_headers(upstreams: FakeUpstreams, realtime: Invoke, register: Invoke) -> None:
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"])
+    upstreams.developer("bob", organisations=["Acme"], follows=["alice"])
+    for _ in range(5):
+        realtime("/connected/realtime/alice/bob")
+
+    pages = [register("/connected/register/alice/bob?limit=2")]
+    while "link" in pages[-1].headers:
+        target = pages[-1].headers["link"].split(">")[0].lstrip("<")
+        pages.append(register(target))
+
+    assert [len(page.body) for page in pages] == [2, 2, 1]
+    assert pages[0].headers["link"].startswith("</connected/register/alice/bob?limit=2&cursor=")
+    assert pages[0].headers["link"].endswith('>; rel="next"')
+    assert [record for page in pages for record in page.body] == register("/connected/register/alice/bob").body
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("limit=0", "limit must be a whole number from 1 to 1000"),
+        ("since=yesterday", "since must be an ISO 8601 time"),
+        ("cursor=forged.cursor", "the cursor is not one this API gave out"),
+    ],
+)
+def test_bad_register_parameters_are_a_400(register: Invoke, query: str, message: str) -> None:
+    answer = register(f"/connected/register/alice/bob?{query}")
+
+    assert answer.status == 400
+    assert answer.body["errors"][0].startswith(message)
+
+
+@pytest.fixture
+def log_lines(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
+    """The realtime function's JSON log lines, as CloudWatch would receive them."""
+    stream = io.StringIO()
+    monkeypatch.setattr(load_function("realtime").logger.registered_handler, "stream", stream)
+    return stream
+
+
+def emitted_metrics(output: str) -> list[dict[str, Any]]:
+    """Every EMF document printed: one per metric set, with its dimensions and values."""
+    documents = [json.loads(line) for line in output.splitlines() if line.startswith("{") and '"_aws"' in line]
+    found = []
+    for document in documents:
+        for directive in document["_aws"]["CloudWatchMetrics"]:
+            for metric in directive["Metrics"]:
+                dimensions = {name: document[name] for group in directive["Dimensions"] for name in group}
+                values = document[metric["Name"]]
+                value = values[0] if isinstance(values, list) and len(values) == 1 else values
+                found.append({"name": metric["Name"], "value": value, **dimensions})
+    return found
+
+
+def test_an_answer_logs_its_request_id_pair_outcome_and_each_upstream_call(
+    upstreams: FakeUpstreams, realtime: Invoke, log_lines: io.StringIO
+) -> None:
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"])
+    upstreams.developer("bob", organisations=["Acme"], follows=["alice"])
+
+    realtime("/connected/realtime/alice/bob")
+
+    lines = [json.loads(line) for line in log_lines.getvalue().splitlines()]
+    calls = [line for line in lines if line["message"] == "upstream call"]
+    (answered,) = [line for line in lines if line["message"] == "answered"]
+    assert {(call["upstream"], call["endpoint"], call["status"]) for call in calls} >= {
+        ("github", "/users/*/orgs", 200),
+        ("twitter", "/2/users/by", 200),
+    }
+    assert all(isinstance(call["milliseconds"], float) for call in calls)
+    assert answered["outcome"] == "connected"
+    assert (answered["dev1"], answered["dev2"]) == ("alice", "bob")
+    assert answered["correlation_id"]
+    assert "cold_start" in answered
+    assert len({line["correlation_id"] for line in lines}) == 1
+
+
+def test_an_answer_emits_its_outcome_upstream_calls_and_x_users_read(
+    upstreams: FakeUpstreams, realtime: Invoke, capsys: pytest.CaptureFixture[str]
+) -> None:
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"], other_followers=4)
+    upstreams.developer("bob", organisations=["Acme"], follows=["alice"], other_followers=2)
+    capsys.readouterr()
+
+    realtime("/connected/realtime/alice/bob")
+
+    metrics = emitted_metrics(capsys.readouterr().out)
+    assert {"name": "Answers", "value": 1.0, "outcome": "connected", "service": "connected-developers"} in metrics
+    (users_read,) = [metric for metric in metrics if metric["name"] == "XUsersRead"]
+    assert users_read["value"] == upstreams.x_users_returned
+    assert users_read["service"] == "connected-developers"
+    assert {metric["upstream"] for metric in metrics if metric["name"] == "UpstreamCalls"} == {"github", "twitter"}
+    assert len([metric for metric in metrics if metric["name"] == "UpstreamLatency"]) == len(
+        [metric for metric in metrics if metric["name"] == "UpstreamCalls"]
+    )
+
+
+@pytest.mark.parametrize(("fault", "outcome"), [(None, "unknown_user"), ("x_users", "upstream_error")])
+def test_a_refused_answer_is_counted_by_its_outcome(
+    upstreams: FakeUpstreams, realtime: Invoke, capsys: pytest.CaptureFixture[str], fault: str | None, outcome: str
+) -> None:
+    upstreams.developer("alice", organisations=["Acme"])
+    if fault:
+        upstreams.developer("bob", organisations=["Acme"])
+        upstreams.fail_every_time(fault, reply(500))
+    capsys.readouterr()
+
+    realtime("/connected/realtime/alice/bob")
+
+    answers = [metric for metric in emitted_metrics(capsys.readouterr().out) if metric["name"] == "Answers"]
+    assert [answer["outcome"] for answer in answers] == [outcome]
+
+
+def test_a_register_answer_emits_the_records_returned(
+    upstreams: FakeUpstreams, realtime: Invoke, register: Invoke, capsys: pytest.CaptureFixture[str]
+) -> None:
+    upstreams.developer("alice", organisations=["Acme"])
+    upstreams.developer("bob", organisations=["Other"])
+    realtime("/connected/realtime/alice/bob")
+    realtime("/connected/realtime/alice/bob")
+    capsys.readouterr()
+
+    register("/connected/register/alice/bob")
+
+    returned = [
+        metric for metric in emitted_metrics(capsys.readouterr().out) if metric["name"] == "RegisterRecordsReturned"
+    ]
+    assert [metric["value"] for metric in returned] == [2.0]
