@@ -10,12 +10,14 @@ answer. Metric names are the contract with the template's alarms and dashboards.
 | RegisterRecordsReturned | Count | | records in register answers |
 """
 
+import threading
 import warnings
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
 from connected.errors import (
     ConnectedError,
@@ -66,36 +68,61 @@ def outcome_of(error: Exception) -> str:
 
 
 class Telemetry:
+    """Upstream calls are logged as they happen (also from the upstream thread pool) and counted when the
+    answer is given, in one EMF document per upstream, so that an answer writes a handful of documents
+    rather than several per call."""
+
     def __init__(self, logger: Logger, metrics: Metrics) -> None:
         self._logger = logger
         self._metrics = metrics
+        self._lock = threading.Lock()
+        self._pending: list[UpstreamCall] = []
 
     def upstream_call(self, call: UpstreamCall) -> None:
         self._logger.info("upstream call", extra=asdict(call))
-        self._single(UPSTREAM_CALLS, MetricUnit.Count, 1, upstream=call.upstream)
-        self._single(UPSTREAM_LATENCY, MetricUnit.Milliseconds, call.milliseconds, upstream=call.upstream)
+        with self._lock:
+            self._pending.append(call)
 
     def answered(self, connected: bool, x_users_read: int, lists_read: Iterable[str]) -> None:
         outcome = "connected" if connected else "not_connected"
         self._logger.info(
             "answered", extra={"outcome": outcome, "x_users_read": x_users_read, "follow_lists_read": list(lists_read)}
         )
-        self._single(ANSWERS, MetricUnit.Count, 1, outcome=outcome)
+        self._count_answer(outcome)
         self._metrics.add_metric(name=X_USERS_READ, unit=MetricUnit.Count, value=x_users_read)
 
     def refused(self, error: ConnectedError | Exception) -> None:
-        self._single(ANSWERS, MetricUnit.Count, 1, outcome=outcome_of(error))
+        self._count_answer(outcome_of(error))
 
     def register_read(self, records: int) -> None:
         self._logger.info("register read", extra={"records": records})
         self._metrics.add_metric(name=REGISTER_RECORDS_RETURNED, unit=MetricUnit.Count, value=records)
 
-    def _single(self, name: str, unit: MetricUnit, value: float, **dimensions: str) -> None:
-        """A metric with dimensions of its own, written at once (also from the upstream thread pool). A
-        metric that cannot be written is logged, never allowed to fail the answer it describes."""
+    def _count_answer(self, outcome: str) -> None:
+        with self._lock:
+            calls, self._pending = self._pending, []
+        self._emit({"outcome": outcome}, [(ANSWERS, MetricUnit.Count, 1)])
+        for upstream in sorted({call.upstream for call in calls}):
+            latencies = [call.milliseconds for call in calls if call.upstream == upstream]
+            self._emit(
+                {"upstream": upstream},
+                [
+                    (UPSTREAM_CALLS, MetricUnit.Count, len(latencies)),
+                    *((UPSTREAM_LATENCY, MetricUnit.Milliseconds, latency) for latency in latencies),
+                ],
+            )
+
+    def _emit(self, dimensions: dict[str, str], values: list[tuple[str, MetricUnit, float]]) -> None:
+        """One EMF document with dimensions of its own. A metric that cannot be written is logged, never
+        allowed to fail the answer it describes."""
         try:
-            with single_metric(name=name, unit=unit, value=value, namespace=self._metrics.namespace) as metric:
-                for dimension, dimension_value in dimensions.items():
-                    metric.add_dimension(name=dimension, value=dimension_value)
+            document = AmazonCloudWatchEMFProvider(
+                metric_set={}, dimension_set={}, metadata_set={}, namespace=self._metrics.namespace
+            )
+            for dimension, dimension_value in dimensions.items():
+                document.add_dimension(name=dimension, value=dimension_value)
+            for name, unit, value in values:
+                document.add_metric(name=name, unit=unit, value=value)
+            document.flush_metrics()
         except Exception:  # telemetry must not turn an answer into an error
-            self._logger.warning("metric not emitted", extra={"metric": name}, exc_info=True)
+            self._logger.warning("metrics not emitted", extra={"dimensions": dimensions}, exc_info=True)
