@@ -41,7 +41,7 @@ def realtime(dev1: str, dev2: str) -> Response[str]:
 install_route_fallback(app, re.compile(r"/connected/realtime/([^/]+)/([^/]+)"), realtime)
 
 
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
