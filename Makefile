@@ -10,13 +10,15 @@ BIN := $(VENV)/bin
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(dir $(PYTHON))):$(PATH)
 
-.PHONY: help run test bench lint format typecheck openapi openapi-check template security unit build deploy clean
+.PHONY: help run test bench lint format typecheck openapi openapi-check template security unit build deploy clean \
+	chromium docs-screenshot
 
 help:
 	@echo "make run       the API on http://127.0.0.1:3000 (offline demo world without credentials)"
 	@echo "make test      lint, type checks, template and security checks, and every test"
 	@echo "make bench     round trips, X users read and cold starts against their targets (offline)"
 	@echo "make openapi   regenerate openapi.json from the handlers (make test fails when it drifts)"
+	@echo "make docs-screenshot   docs-screenshot.png: the local API's /docs page as headless Chromium renders it"
 	@echo "make build     sam build"
 	@echo "make deploy    sam build, then sam deploy (samconfig.toml; ENV=prod for production)"
 	@echo "make clean     remove local data, builds and virtual environments"
@@ -42,6 +44,20 @@ node_modules/.package-lock.json: package.json package-lock.json
 		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
 	else \
 		echo "Node.js 20+ not found: make run will use moto's in-memory DynamoDB, which forgets the register on exit" >&2; \
+	fi
+
+# The docs page test (tests/browser) and `make docs-screenshot` drive Debian's Chromium through its chromedriver
+# (local/browser.py). Installed here when either is missing, so that CI runs that test rather than failing it.
+# CHROMIUM_PATH and CHROMEDRIVER_PATH name another browser and driver (a CI image's Chrome, say).
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+export CHROMIUM_PATH ?= /usr/bin/chromium
+export CHROMEDRIVER_PATH ?= /usr/bin/chromedriver
+chromium:
+	@if [ ! -x "$(CHROMIUM_PATH)" ] || [ ! -x "$(CHROMEDRIVER_PATH)" ]; then \
+		command -v apt-get >/dev/null || { echo "the docs page test needs /usr/bin/chromium and /usr/bin/chromedriver (Debian: apt-get install chromium chromium-driver)" >&2; exit 1; }; \
+		echo "installing Debian's chromium and chromium-driver for the docs page test"; \
+		$(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver; \
 	fi
 
 run: $(VENV)/.installed node_modules/.package-lock.json
@@ -75,8 +91,11 @@ security: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
 	$(BIN)/python scripts/dependency_audit.py
 
-unit: $(VENV)/.installed node_modules/.package-lock.json
+unit: $(VENV)/.installed node_modules/.package-lock.json chromium
 	$(BIN)/pytest
+
+docs-screenshot: $(VENV)/.installed node_modules/.package-lock.json chromium
+	$(BIN)/python scripts/docs_screenshot.py
 
 test: lint typecheck openapi-check template security unit
 
@@ -93,4 +112,5 @@ deploy: build
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache node_modules .local
+	rm -f docs-screenshot.png
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
