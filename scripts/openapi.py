@@ -47,10 +47,23 @@ def build_document() -> dict[str, Any]:
         document["paths"].update(schema["paths"])
         for kind, entries in schema.get("components", {}).items():
             document.setdefault("components", {}).setdefault(kind, {}).update(entries)
+    _drop_unused_schemas(document)
     register = document["paths"]["/connected/register/{dev1}/{dev2}"]["get"]
     register["parameters"] = [*register.get("parameters", []), *REGISTER_PARAMETERS]
     document["paths"] = dict(sorted(document["paths"].items()))
     return document
+
+
+def _drop_unused_schemas(document: dict[str, Any]) -> None:
+    """Powertools adds its validation error schemas whether or not a route refers to them; none does here."""
+    schemas = document.get("components", {}).get("schemas", {})
+    used = json.dumps(document["paths"])
+    for name in [name for name in schemas if f"#/components/schemas/{name}" not in used]:
+        del schemas[name]
+    if not schemas:
+        document.get("components", {}).pop("schemas", None)
+    if not document.get("components"):
+        document.pop("components", None)
 
 
 def render(document: dict[str, Any]) -> str:
