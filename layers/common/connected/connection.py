@@ -101,24 +101,22 @@ class ConnectionService:
         return _Stage1(organisations, accounts)
 
     def _mutual_follows(self, first: XAccount, second: XAccount) -> tuple[FollowRead, ...]:
-        plans = sorted(
-            (self._cheapest_read(first, second), self._cheapest_read(second, first)),
-            key=lambda plan: plan[0],
-        )
+        """Both directions, the cheaper first; the second is read only when the first holds."""
+        plans = sorted((self._cheapest_read(first, second), self._cheapest_read(second, first)), key=_cost)
         reads: list[FollowRead] = []
-        for _cost, direction, list_read, read in plans:
-            reads.append(FollowRead(direction, list_read, read()))
+        for plan in plans:
+            reads.append(FollowRead(plan.direction, plan.list_read, plan.read()))
             if not reads[-1].scan.found:
                 break
         return tuple(reads)
 
-    def _cheapest_read(self, follower: XAccount, followed: XAccount) -> tuple[int, str, str, Callable[[], FollowScan]]:
+    def _cheapest_read(self, follower: XAccount, followed: XAccount) -> "_ReadPlan":
         """Whether `follower` follows `followed` shows in either account's list: pick the shorter readable one."""
         direction = f"{follower.username} follows {followed.username}"
-        options: list[tuple[int, str, str, Callable[[], FollowScan]]] = []
+        options: list[_ReadPlan] = []
         if not follower.protected:
             options.append(
-                (
+                _ReadPlan(
                     follower.following_count,
                     direction,
                     f"{follower.username}/following",
@@ -127,7 +125,7 @@ class ConnectionService:
             )
         if not followed.protected:
             options.append(
-                (
+                _ReadPlan(
                     followed.followers_count,
                     direction,
                     f"{followed.username}/followers",
@@ -136,7 +134,21 @@ class ConnectionService:
             )
         if not options:
             raise FollowsUnreadableError(follower.username, followed.username)
-        return min(options, key=lambda option: option[0])
+        return min(options, key=_cost)
+
+
+@dataclass(frozen=True, slots=True)
+class _ReadPlan:
+    """One way to learn a follow direction: which list to read, what it costs (users it may return)."""
+
+    cost: int
+    direction: str
+    list_read: str
+    read: Callable[[], FollowScan]
+
+
+def _cost(plan: _ReadPlan) -> int:
+    return plan.cost
 
 
 def common_organisations(first: list[str], second: list[str]) -> tuple[str, ...]:
