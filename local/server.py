@@ -7,7 +7,6 @@ without X credentials, the offline demo world (local/demo.py).
 """
 
 import base64
-import importlib.util
 import json
 import os
 import re
@@ -21,7 +20,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import FrameType, ModuleType
+from types import FrameType
 from typing import Any, TextIO
 from urllib.parse import unquote
 
@@ -36,7 +35,14 @@ from local.dynamodb import (
     start_local_dynamodb,
 )
 from local.events import LambdaContext, http_api_event
-from local.template import PROJECT_ROOT, REGISTER_TABLE, function_environment, http_routes, load_template
+from local.template import (
+    PROJECT_ROOT,
+    REGISTER_TABLE,
+    function_environment,
+    http_routes,
+    import_file_module,
+    load_template,
+)
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
@@ -150,19 +156,13 @@ def load_handler(function: str, code_uri: Path, handler: str) -> LambdaHandler:
     module is called app, and both live in this one process."""
     module_path, _, attribute = handler.rpartition(".")
     module_name = f"local_run_{function}_{module_path.replace('.', '_')}"
-    module = sys.modules.get(module_name) or _import_file(module_name, code_uri / f"{module_path.replace('.', '/')}.py")
+    path = code_uri / f"{module_path.replace('.', '/')}.py"
+    try:
+        module = import_file_module(module_name, path)
+    except ImportError as error:
+        raise LocalRunError(f"cannot load the handler module {path}") from error
     loaded: LambdaHandler = getattr(module, attribute)
     return loaded
-
-
-def _import_file(module_name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise LocalRunError(f"cannot load the handler module {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _function_setting(template: dict[str, Any], function: str, name: str, default: int) -> int:

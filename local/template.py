@@ -1,9 +1,12 @@
 """Reads template.yaml, so that the local run and the tests use the deployed definitions (table schema,
 routes, function environments) instead of copies that could drift."""
 
+import importlib.util
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import yaml
@@ -89,6 +92,20 @@ def http_routes(template: dict[str, Any] | None = None) -> list[HttpRoute]:
                 )
             )
     return routes
+
+
+def import_file_module(module_name: str, path: Path) -> ModuleType:
+    """Imports a source file under a module name of its own, once per process: every function's handler
+    module is called app, and the local run, the tests and the OpenAPI build load several in one process."""
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def function_environment(

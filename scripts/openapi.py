@@ -5,11 +5,9 @@ Run: `make openapi` (write) or `make openapi-check` (part of `make test`).
 """
 
 import argparse
-import importlib.util
 import json
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,23 +21,17 @@ DESCRIPTION = (
 )
 
 
-def load_function(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"{name}_app", PROJECT_ROOT / "functions" / name / "app.py")
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot load functions/{name}/app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def build_document() -> dict[str, Any]:
     sys.path[:0] = [str(PROJECT_ROOT / "layers" / "common"), str(PROJECT_ROOT)]
     from connected.contract import REGISTER_PARAMETERS
+    from local.template import import_file_module
 
     document: dict[str, Any] = {}
     for name in FUNCTIONS:
         schema = json.loads(
-            load_function(name).app.get_openapi_json_schema(title=TITLE, version=VERSION, description=DESCRIPTION)
+            import_file_module(f"{name}_app", PROJECT_ROOT / "functions" / name / "app.py").app.get_openapi_json_schema(
+                title=TITLE, version=VERSION, description=DESCRIPTION
+            )
         )
         if not document:
             document = schema

@@ -1,15 +1,13 @@
 """Loads each function's app.py as its own module (both are named app.py) and invokes its handler."""
 
 import base64
-import importlib.util
 import json
-import sys
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Protocol
 
 from local.events import LambdaContext, http_api_event
-from local.template import PROJECT_ROOT
+from local.template import PROJECT_ROOT, import_file_module
 
 
 @dataclass(frozen=True)
@@ -26,15 +24,7 @@ class Invoke(Protocol):
 
 
 def load_function(name: str) -> ModuleType:
-    module_name = f"{name}_app"
-    if module_name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(module_name, PROJECT_ROOT / "functions" / name / "app.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[module_name]
+    return import_file_module(f"{name}_app", PROJECT_ROOT / "functions" / name / "app.py")
 
 
 def invoker(name: str) -> Invoke:
