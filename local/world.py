@@ -42,7 +42,8 @@ class World:
 
     def following_ids(self, developer: Developer) -> list[str]:
         named = [self.x_id(handle) for handle in developer.follows if self._on_x(handle)]
-        return named + [f"{self.x_id(developer.handle)}-following-{n}" for n in range(developer.other_following)]
+        own_id = self.x_id(developer.handle)
+        return named + [f"{own_id}-following-{n}" for n in range(developer.other_following)]
 
     def follower_ids(self, developer: Developer) -> list[str]:
         named = [
@@ -50,7 +51,8 @@ class World:
             for other in self.developers.values()
             if other.on_x and developer.handle.lower() in {name.lower() for name in other.follows}
         ]
-        return named + [f"{self.x_id(developer.handle)}-follower-{n}" for n in range(developer.other_followers)]
+        own_id = self.x_id(developer.handle)
+        return named + [f"{own_id}-follower-{n}" for n in range(developer.other_followers)]
 
     def _on_x(self, handle: str) -> bool:
         developer = self.developer(handle)

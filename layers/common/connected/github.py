@@ -41,9 +41,6 @@ class ETagCache:
             while len(self._entries) > self._max_entries:
                 self._entries.popitem(last=False)
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
 
 class GitHubClient:
     def __init__(
