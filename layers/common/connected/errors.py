@@ -1,6 +1,6 @@
 """One exception type per failure a caller must tell apart. Their HTTP statuses live in `http.py` alone."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 
 class ConnectedError(Exception):
@@ -67,3 +67,8 @@ class RegisterUnavailableError(ConnectedError):
 
 class ConfigurationError(ConnectedError):
     """The function is deployed without something it needs (table name, X credentials)."""
+
+
+def classified[V](error: BaseException, by_type: Mapping[type, V], default: V) -> V:
+    """What `by_type` says of the error's nearest class it names (a subclass inherits its parent's entry)."""
+    return next((by_type[kind] for kind in type(error).__mro__ if kind in by_type), default)

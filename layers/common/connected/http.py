@@ -21,6 +21,7 @@ from connected.errors import (
     UpstreamError,
     UpstreamRateLimitedError,
     UpstreamTimeoutError,
+    classified,
 )
 
 STATUS_BY_ERROR: Mapping[type[ConnectedError], HTTPStatus] = {
@@ -51,10 +52,7 @@ def errors_response(status: int, messages: Sequence[str], headers: Mapping[str, 
 
 
 def error_response(error: ConnectedError) -> Response[str]:
-    status = next(
-        (STATUS_BY_ERROR[kind] for kind in type(error).__mro__ if kind in STATUS_BY_ERROR),
-        HTTPStatus.INTERNAL_SERVER_ERROR,
-    )
+    status = classified(error, STATUS_BY_ERROR, HTTPStatus.INTERNAL_SERVER_ERROR)
     headers = {}
     if isinstance(error, UpstreamRateLimitedError):
         headers["Retry-After"] = str(error.retry_after_seconds)

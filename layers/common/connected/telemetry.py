@@ -30,6 +30,7 @@ from connected.errors import (
     UpstreamError,
     UpstreamRateLimitedError,
     UpstreamTimeoutError,
+    classified,
 )
 
 # An invocation without a counted metric (a docs page, a refused request) is normal here, not worth a
@@ -64,7 +65,7 @@ class UpstreamCall:
 
 
 def outcome_of(error: Exception) -> str:
-    return next((OUTCOME_BY_ERROR[kind] for kind in type(error).__mro__ if kind in OUTCOME_BY_ERROR), "internal_error")
+    return classified(error, OUTCOME_BY_ERROR, "internal_error")
 
 
 class Telemetry:
