@@ -1,10 +1,13 @@
-"""The HTTP contract as the OpenAPI document tells it: each route's answers with an example body each.
-The handlers hand these to Powertools' route decorators, which build the document from them."""
+"""The HTTP contract as the OpenAPI document tells it: each route's answers with an example body each, its
+error answers taken from the error table (`errors.ERRORS`). The handlers hand these to Powertools' route
+decorators, which build the document from them."""
 
+import re
 from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 
+from connected.errors import ERRORS, ConnectedError, ErrorEntry
 from connected.history import MAX_LIMIT, UNPAGED_RECORD_CAP
 
 JSON = "application/json"
@@ -55,6 +58,31 @@ def _errors(description: str, *messages: str) -> OpenAPIResponse:
     return _json(description, ERRORS_SCHEMA, example={"errors": list(messages)})
 
 
+def _error_responses(route: str) -> dict[int, OpenAPIResponse]:
+    """Every error answer of a route, from the error table: one response per status, an example per error."""
+    by_status: dict[int, list[ErrorEntry]] = {}
+    for entry in ERRORS.values():
+        if route in entry.routes:
+            by_status.setdefault(entry.status, []).append(entry)
+    responses: dict[int, OpenAPIResponse] = {}
+    for status, entries in sorted(by_status.items()):
+        response = _json(
+            " ".join(entry.when for entry in entries),
+            ERRORS_SCHEMA,
+            **{_example_name(entry.example): {"errors": list(entry.example.messages)} for entry in entries},
+        )
+        if any(entry.example.retry_after_seconds is not None for entry in entries):
+            response["headers"] = RETRY_AFTER
+        responses[status] = response
+    return responses
+
+
+def _example_name(error: ConnectedError) -> str:
+    """`UpstreamRateLimitedError` -> `upstream_rate_limited`."""
+    name = type(error).__name__.removesuffix("Error")
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
 REALTIME_RESPONSES: dict[int, OpenAPIResponse] = {
     200: _json(
         "The answer, now recorded in the register.",
@@ -62,28 +90,7 @@ REALTIME_RESPONSES: dict[int, OpenAPIResponse] = {
         connected={"connected": True, "organisations": ["Acme", "beta"]},
         not_connected={"connected": False},
     ),
-    400: _errors("The same handle twice.", "alice and ALICE are the same developer: give two different handles"),
-    404: _errors(
-        "A handle is no user on a service (dev1-github, dev1-twitter, dev2-github, dev2-twitter order).",
-        "bob is no a valid user in github",
-        "bob is no a valid user in twitter",
-    ),
-    422: _errors(
-        "Both X accounts are protected: no follow list can be read.",
-        "cannot tell whether alice and bob follow each other on twitter: both accounts are protected",
-    ),
-    500: _errors(
-        "The function is not configured, or failed unexpectedly (logged).", "internal error: the failure was logged"
-    ),
-    502: _errors("An upstream failed: 5xx, refused credentials, an unreadable answer.", "github failed: answered 500"),
-    503: {
-        **_errors(
-            "An upstream rate limit (with Retry-After), or the answer could not be recorded.",
-            "twitter rate limit reached: retry in 412 seconds",
-        ),
-        "headers": RETRY_AFTER,
-    },
-    504: _errors("An upstream did not answer in time.", "twitter did not answer in time"),
+    **_error_responses("realtime"),
 }
 
 REGISTER_RESPONSES: dict[int, OpenAPIResponse] = {
@@ -98,11 +105,7 @@ REGISTER_RESPONSES: dict[int, OpenAPIResponse] = {
         ),
         "headers": NEXT_PAGE,
     },
-    400: _errors(
-        "The same handle twice, a handle no service allows, or a bad query parameter.",
-        f"limit must be a whole number from 1 to {MAX_LIMIT}",
-    ),
-    503: _errors("The register could not be read.", "the register could not be read"),
+    **_error_responses("register"),
 }
 
 REGISTER_PARAMETERS: list[dict[str, Any]] = [

@@ -1,10 +1,18 @@
-"""One exception type per failure a caller must tell apart. Their HTTP statuses live in `http.py` alone."""
+"""One exception type per failure a caller must tell apart, and `ERRORS`, the one table that gives each its
+HTTP status, its metrics outcome and the example the OpenAPI document shows. Adding an error is a class and
+its row; the HTTP answer, the `Answers` metric and the document follow from the row."""
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
 
 
 class ConnectedError(Exception):
     """Base of every failure the API answers with an errors JSON body."""
+
+    retry_after_seconds: int | None = None
+    x_users_read: int = 0
+    """X users a follow list returned before the failure: billed all the same."""
 
     def __init__(self, *messages: str) -> None:
         super().__init__(*messages)
@@ -28,16 +36,33 @@ class InvalidQueryError(ConnectedError):
 
 
 class UnknownUsersError(ConnectedError):
-    """One or more handles name no user on a service; messages follow the contract's order."""
+    """One or more handles name no user on a service; messages follow the contract's order, in its wording
+    ("is no a valid user")."""
 
 
-class FollowsUnreadableError(ConnectedError):
-    """Both X accounts are protected, so neither follow list can be read with an app token."""
+class UndecidableError(ConnectedError):
+    """No follow list that could decide a direction can be read with an app token."""
+
+
+class FollowsUnreadableError(UndecidableError):
+    """Both X accounts are protected."""
 
     def __init__(self, dev1: str, dev2: str) -> None:
         super().__init__(
             f"cannot tell whether {dev1} and {dev2} follow each other on twitter: both accounts are protected"
         )
+
+
+class ListUnreadableError(UndecidableError):
+    """A follow list answered with only `errors` (X's partial errors): its account turned protected, was
+    suspended or deleted after the lookup. It says nothing of who follows whom."""
+
+    def __init__(self, follower: str, followed: str, unreadable: str, x_users_read: int = 0) -> None:
+        super().__init__(
+            f"cannot tell whether {follower} follows {followed} on twitter: {unreadable}'s lists became unreadable"
+        )
+        self.unreadable = unreadable
+        self.x_users_read = x_users_read
 
 
 class UpstreamError(ConnectedError):
@@ -49,10 +74,28 @@ class UpstreamError(ConnectedError):
 
 
 class UpstreamRateLimitedError(ConnectedError):
-    def __init__(self, service: str, retry_after_seconds: int) -> None:
-        super().__init__(f"{service} rate limit reached: retry in {retry_after_seconds} seconds")
+    retry_after_seconds: int
+
+    def __init__(self, service: str, retry_after_seconds: int, limit: str = "rate limit") -> None:
+        super().__init__(f"{service} {limit} reached: retry in {retry_after_seconds} seconds")
         self.service = service
         self.retry_after_seconds = retry_after_seconds
+
+
+class XCreditsDepletedError(ConnectedError):
+    """X's pay-per-use account has no credits left (402): nothing is read until they are topped up."""
+
+    def __init__(self) -> None:
+        super().__init__("twitter credits depleted: the X developer account must be topped up before more reads")
+
+
+class XUsageCappedError(ConnectedError):
+    """A usage cap set on the X account or app is spent (429 `UsageCapExceeded`); the rate-limit window's
+    reset says nothing of when the cap's period ends, so no Retry-After is given."""
+
+    def __init__(self, period: str | None = None) -> None:
+        cap = f"the {period.lower()} usage cap" if period else "a usage cap"
+        super().__init__(f"twitter usage cap reached: {cap} of the X developer account is spent")
 
 
 class UpstreamTimeoutError(ConnectedError):
@@ -69,6 +112,111 @@ class ConfigurationError(ConnectedError):
     """The function is deployed without something it needs (table name, X credentials)."""
 
 
-def classified[V](error: BaseException, by_type: Mapping[type, V], default: V) -> V:
-    """What `by_type` says of the error's nearest class it names (a subclass inherits its parent's entry)."""
-    return next((by_type[kind] for kind in type(error).__mro__ if kind in by_type), default)
+class UnexpectedError(ConnectedError):
+    """What a caller is told of a failure nobody foresaw; the failure itself is logged."""
+
+    def __init__(self) -> None:
+        super().__init__("internal error: the failure was logged")
+
+
+REALTIME = frozenset({"realtime"})
+REGISTER = frozenset({"register"})
+BOTH = REALTIME | REGISTER
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorEntry:
+    status: HTTPStatus
+    outcome: str
+    """The `outcome` dimension of the `Answers` metric."""
+    when: str
+    """When a caller gets it, as the OpenAPI document says."""
+    example: ConnectedError
+    routes: frozenset[str] = REALTIME
+
+
+ERRORS: Mapping[type[ConnectedError], ErrorEntry] = {
+    SameHandleError: ErrorEntry(
+        HTTPStatus.BAD_REQUEST, "bad_request", "The same handle twice.", SameHandleError("alice", "ALICE"), BOTH
+    ),
+    InvalidHandleError: ErrorEntry(
+        HTTPStatus.BAD_REQUEST,
+        "bad_request",
+        "A handle no service allows.",
+        InvalidHandleError(["a.b"]),
+        REGISTER,
+    ),
+    InvalidQueryError: ErrorEntry(
+        HTTPStatus.BAD_REQUEST,
+        "bad_request",
+        "A bad query parameter.",
+        InvalidQueryError("since must not be later than until"),
+        REGISTER,
+    ),
+    UnknownUsersError: ErrorEntry(
+        HTTPStatus.NOT_FOUND,
+        "unknown_user",
+        "A handle is no user on a service (dev1-github, dev1-twitter, dev2-github, dev2-twitter order); "
+        "a GitHub organisation is no user.",
+        UnknownUsersError("bob is no a valid user in github", "bob is no a valid user in twitter"),
+    ),
+    UndecidableError: ErrorEntry(
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+        "undecidable",
+        "No follow list that could decide it can be read: both X accounts are protected, or a list became "
+        "unreadable after the lookup.",
+        FollowsUnreadableError("alice", "bob"),
+    ),
+    ConfigurationError: ErrorEntry(
+        HTTPStatus.INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "The function is not configured (logged).",
+        ConfigurationError("the service is not configured: TABLE_NAME is not set"),
+        BOTH,
+    ),
+    UpstreamError: ErrorEntry(
+        HTTPStatus.BAD_GATEWAY,
+        "upstream_error",
+        "An upstream failed: 5xx, refused credentials, an unreadable answer.",
+        UpstreamError("github", "answered 500"),
+    ),
+    UpstreamRateLimitedError: ErrorEntry(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "upstream_error",
+        "An upstream rate limit, with Retry-After.",
+        UpstreamRateLimitedError("twitter", 412),
+    ),
+    XCreditsDepletedError: ErrorEntry(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "credits_depleted",
+        "The X account's credits are spent (no Retry-After: they must be topped up).",
+        XCreditsDepletedError(),
+    ),
+    XUsageCappedError: ErrorEntry(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "usage_capped",
+        "A usage cap of the X account is spent (no Retry-After: the cap must be raised or its period end).",
+        XUsageCappedError("Daily"),
+    ),
+    RegisterUnavailableError: ErrorEntry(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "register_error",
+        "The register could not be written (nothing was answered) or read.",
+        RegisterUnavailableError("the register could not record the answer; nothing was stored"),
+        BOTH,
+    ),
+    UpstreamTimeoutError: ErrorEntry(
+        HTTPStatus.GATEWAY_TIMEOUT,
+        "upstream_error",
+        "An upstream did not answer in time.",
+        UpstreamTimeoutError("twitter"),
+    ),
+    UnexpectedError: ErrorEntry(
+        HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "An unexpected failure (logged).", UnexpectedError(), BOTH
+    ),
+}
+
+
+def entry_of(error: BaseException) -> ErrorEntry:
+    """The row of the error's nearest class in `ERRORS` (a subclass shares its parent's row)."""
+    return next((ERRORS[kind] for kind in type(error).__mro__ if kind in ERRORS), ERRORS[UnexpectedError])

@@ -1,4 +1,5 @@
-"""The one place where failures become HTTP answers: every error is `{"errors": [...]}` with its status."""
+"""The one place where failures become HTTP answers: every error is `{"errors": [...]}` with the status its
+row in `errors.ERRORS` gives."""
 
 import json
 import re
@@ -9,33 +10,7 @@ from urllib.parse import unquote
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 
-from connected.errors import (
-    ConfigurationError,
-    ConnectedError,
-    FollowsUnreadableError,
-    InvalidHandleError,
-    InvalidQueryError,
-    RegisterUnavailableError,
-    SameHandleError,
-    UnknownUsersError,
-    UpstreamError,
-    UpstreamRateLimitedError,
-    UpstreamTimeoutError,
-    classified,
-)
-
-STATUS_BY_ERROR: Mapping[type[ConnectedError], HTTPStatus] = {
-    SameHandleError: HTTPStatus.BAD_REQUEST,
-    InvalidHandleError: HTTPStatus.BAD_REQUEST,
-    InvalidQueryError: HTTPStatus.BAD_REQUEST,
-    UnknownUsersError: HTTPStatus.NOT_FOUND,
-    FollowsUnreadableError: HTTPStatus.UNPROCESSABLE_ENTITY,
-    UpstreamError: HTTPStatus.BAD_GATEWAY,
-    UpstreamRateLimitedError: HTTPStatus.SERVICE_UNAVAILABLE,
-    UpstreamTimeoutError: HTTPStatus.GATEWAY_TIMEOUT,
-    RegisterUnavailableError: HTTPStatus.SERVICE_UNAVAILABLE,
-    ConfigurationError: HTTPStatus.INTERNAL_SERVER_ERROR,
-}
+from connected.errors import ConnectedError, UnexpectedError, entry_of
 
 
 def json_response(body: object, status: int = HTTPStatus.OK, headers: Mapping[str, str] | None = None) -> Response[str]:
@@ -52,11 +27,10 @@ def errors_response(status: int, messages: Sequence[str], headers: Mapping[str, 
 
 
 def error_response(error: ConnectedError) -> Response[str]:
-    status = classified(error, STATUS_BY_ERROR, HTTPStatus.INTERNAL_SERVER_ERROR)
     headers = {}
-    if isinstance(error, UpstreamRateLimitedError):
+    if error.retry_after_seconds is not None:
         headers["Retry-After"] = str(error.retry_after_seconds)
-    return errors_response(status, error.messages, headers)
+    return errors_response(entry_of(error).status, error.messages, headers)
 
 
 def path_handle(segment: str) -> str:
@@ -82,7 +56,7 @@ def install_error_handlers(
         logger.exception("unexpected failure")
         if on_refusal is not None:
             on_refusal(error)
-        return errors_response(HTTPStatus.INTERNAL_SERVER_ERROR, ["internal error: the failure was logged"])
+        return error_response(UnexpectedError())
 
     app.exception_handler(ConnectedError)(handle_connected_error)
     app.exception_handler(Exception)(handle_unexpected_error)

@@ -3,8 +3,8 @@ answer. Metric names are the contract with the template's alarms and dashboards.
 
 | metric | unit | dimensions | meaning |
 | --- | --- | --- | --- |
-| Answers | Count | outcome | realtime answers: connected, not_connected, unknown_user, upstream_error, ... |
-| XUsersRead | Count | | users returned by X follow lists, the part of the bill that grows |
+| Answers | Count | outcome | realtime answers: connected, not_connected, or the refusal's outcome in `ERRORS` |
+| XUsersRead | Count | | users returned by X follow lists, the part of the bill that grows, refusals included |
 | UpstreamCalls | Count | upstream | HTTP requests to github or twitter, retries included |
 | UpstreamLatency | Milliseconds | upstream | their durations |
 | RegisterRecordsReturned | Count | | records in register answers |
@@ -19,19 +19,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
-from connected.errors import (
-    ConnectedError,
-    FollowsUnreadableError,
-    InvalidHandleError,
-    InvalidQueryError,
-    RegisterUnavailableError,
-    SameHandleError,
-    UnknownUsersError,
-    UpstreamError,
-    UpstreamRateLimitedError,
-    UpstreamTimeoutError,
-    classified,
-)
+from connected.errors import ConnectedError, entry_of
 
 # An invocation without a counted metric (a docs page, a refused request) is normal here, not worth a
 # warning in every such invocation's log.
@@ -43,18 +31,6 @@ UPSTREAM_CALLS = "UpstreamCalls"
 UPSTREAM_LATENCY = "UpstreamLatency"
 REGISTER_RECORDS_RETURNED = "RegisterRecordsReturned"
 
-OUTCOME_BY_ERROR: dict[type[Exception], str] = {
-    UnknownUsersError: "unknown_user",
-    UpstreamError: "upstream_error",
-    UpstreamRateLimitedError: "upstream_error",
-    UpstreamTimeoutError: "upstream_error",
-    SameHandleError: "bad_request",
-    InvalidHandleError: "bad_request",
-    InvalidQueryError: "bad_request",
-    FollowsUnreadableError: "undecidable",
-    RegisterUnavailableError: "register_error",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class UpstreamCall:
@@ -65,7 +41,7 @@ class UpstreamCall:
 
 
 def outcome_of(error: Exception) -> str:
-    return classified(error, OUTCOME_BY_ERROR, "internal_error")
+    return entry_of(error).outcome
 
 
 class Telemetry:
@@ -93,7 +69,11 @@ class Telemetry:
         self._metrics.add_metric(name=X_USERS_READ, unit=MetricUnit.Count, value=x_users_read)
 
     def refused(self, error: ConnectedError | Exception) -> None:
+        """Counts a refusal by outcome, and the X users it read all the same (a list that became unreadable
+        midway is billed for what it returned)."""
         self._count_answer(outcome_of(error))
+        if isinstance(error, ConnectedError) and error.x_users_read:
+            self._metrics.add_metric(name=X_USERS_READ, unit=MetricUnit.Count, value=error.x_users_read)
 
     def register_read(self, records: int) -> None:
         self._logger.info("register read", extra={"records": records})
