@@ -18,7 +18,7 @@ from bench.scenarios import (
 )
 from bench.timeline import Timeline
 from bench.upstreams import LatentRequestsMock, fake_upstreams, time_requests
-from tests.support.upstreams import FakeUpstreams
+from local.upstreams import FakeUpstreams
 
 
 @dataclass(frozen=True, slots=True)

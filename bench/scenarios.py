@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tests.support.upstreams import FakeUpstreams
+    from local.upstreams import FakeUpstreams
 
 FAKED_ROUND_TRIP_SECONDS = 0.050
 TARGET_SLACK_ROUND_TRIPS = 0.5

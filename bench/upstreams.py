@@ -11,7 +11,7 @@ from requests.adapters import HTTPAdapter
 
 from bench.scenarios import RealtimeScenario
 from bench.timeline import Timeline
-from tests.support.upstreams import FakeUpstreams
+from local.upstreams import FakeUpstreams
 
 
 class LatentRequestsMock(responses.RequestsMock):

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from connected.errors import UpstreamError
+from connected.errors import ListUnreadableError
 from connected.models import FollowScan, XAccount
 
 PAGE_SIZE = 1000
+FIRST_X_ID = 1000
+FIRST_GITHUB_ID = 583231
 
 
 @dataclass
@@ -24,6 +26,10 @@ class Developer:
     suspended: bool = False
     other_following: int = 0
     other_followers: int = 0
+    is_organisation: bool = False
+    """A GitHub organisation's login, not a user's: it belongs to no organisation."""
+    turns_protected: bool = False
+    """Protected, suspended or gone right after the lookup: the lookup shows it, its lists answer only errors."""
 
 
 @dataclass
@@ -38,7 +44,22 @@ class World:
         return self.developers.get(handle.lower())
 
     def x_id(self, handle: str) -> str:
-        return str(1000 + sorted(self.developers).index(handle.lower()))
+        return str(FIRST_X_ID + sorted(self.developers).index(handle.lower()))
+
+    def by_x_id(self, x_id: str) -> Developer | None:
+        return self._by_number(x_id, FIRST_X_ID)
+
+    def github_id(self, handle: str) -> int:
+        """The numeric id GitHub's next-page links name a user by."""
+        return FIRST_GITHUB_ID + sorted(self.developers).index(handle.lower())
+
+    def by_github_id(self, github_id: str) -> Developer | None:
+        return self._by_number(github_id, FIRST_GITHUB_ID)
+
+    def _by_number(self, number: str, first: int) -> Developer | None:
+        handles = sorted(self.developers)
+        index = int(number) - first if number.isdigit() else -1
+        return self.developers[handles[index]] if 0 <= index < len(handles) else None
 
     def following_ids(self, developer: Developer) -> list[str]:
         named = [self.x_id(handle) for handle in developer.follows if self._on_x(handle)]
@@ -75,7 +96,7 @@ class WorldGitHub:
     def organisations(self, login: str) -> list[str] | None:
         self.calls.append(login)
         developer = self.world.developer(login)
-        if developer is None or developer.organisations is None:
+        if developer is None or developer.organisations is None or developer.is_organisation:
             return None
         return list(developer.organisations)
 
@@ -105,18 +126,19 @@ class WorldX:
         return accounts
 
     def following_includes(self, account: XAccount, target: XAccount) -> FollowScan:
-        developer = self._readable(account, "following")
+        developer = self._readable(account, "following", follower=account, followed=target)
         return self._scan(self.world.following_ids(developer), target.id)
 
     def followers_include(self, account: XAccount, target: XAccount) -> FollowScan:
-        developer = self._readable(account, "followers")
+        developer = self._readable(account, "followers", follower=target, followed=account)
         return self._scan(self.world.follower_ids(developer), target.id)
 
-    def _readable(self, account: XAccount, list_name: str) -> Developer:
+    def _readable(self, account: XAccount, list_name: str, follower: XAccount, followed: XAccount) -> Developer:
+        """The developer whose list is read; as X answers, a list that cannot be shown decides nothing."""
         self.lists_read.append(f"{account.username}/{list_name}")
         developer = self.world.developer(account.username)
-        if developer is None or developer.protected:
-            raise UpstreamError("twitter", "answered 401")
+        if developer is None or developer.protected or developer.suspended or developer.turns_protected:
+            raise ListUnreadableError(follower.username, followed.username, account.username)
         return developer
 
     def _scan(self, ids: list[str], target_id: str) -> FollowScan:

@@ -34,8 +34,9 @@ from moto import mock_aws  # noqa: E402
 
 from connected import factory, upstream  # noqa: E402
 from local.template import create_register_table  # noqa: E402
+from local.upstreams import FakeUpstreams  # noqa: E402
+from tests.support.contracts import check_answer  # noqa: E402
 from tests.support.handlers import Invoke, invoker  # noqa: E402
-from tests.support.upstreams import FakeUpstreams  # noqa: E402
 
 TABLE_NAME = os.environ["TABLE_NAME"]
 
@@ -82,7 +83,8 @@ def http() -> Iterator[responses.RequestsMock]:
 
 @pytest.fixture
 def upstreams(http: responses.RequestsMock) -> FakeUpstreams:
-    return FakeUpstreams(http)
+    """GitHub and X served from an empty world, every answer checked against the vendors' published schemas."""
+    return FakeUpstreams(http, check=check_answer)
 
 
 @pytest.fixture

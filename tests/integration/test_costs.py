@@ -17,9 +17,9 @@ from bench.database import BENCH_TABLE, isolate
 from bench.scenarios import REALTIME_SCENARIOS, UPSTREAM_ENDPOINTS, RealtimeScenario
 from connected import factory
 from local.dynamodb import ENDPOINT_VARIABLE, ensure_register_table, start_moto
+from local.upstreams import FakeUpstreams
 from tests.support.handlers import Invoke
 from tests.support.tls import TlsUpstreams
-from tests.support.upstreams import FakeUpstreams
 
 NEVER_IN_REGISTER = {"tweepy", "requests", "oauthlib"}
 REALTIME_PACKAGES = {

@@ -8,8 +8,18 @@ from dataclasses import dataclass
 import pytest
 import requests
 
+from local.upstreams import (
+    FakeUpstreams,
+    Fault,
+    Reply,
+    github_secondary_rate_limit,
+    raise_error,
+    reply,
+    x_credits_depleted,
+    x_list_unreadable,
+    x_usage_capped,
+)
 from tests.support.handlers import Invoke
-from tests.support.upstreams import FakeUpstreams, Fault, Reply, raise_error, reply
 
 
 def limited(status: int, remaining: str, reset: str) -> Fault:
@@ -21,6 +31,18 @@ def limited(status: int, remaining: str, reset: str) -> Fault:
     return fault
 
 
+def unknown_users_without_value(request: requests.PreparedRequest) -> Reply:
+    """X's own example of an unknown user: `resource_id` and `detail`, no `value` (and, for bob, only the
+    name inside `detail`)."""
+    errors = [
+        {"detail": "Could not find user with usernames: [alice].", "title": "Not Found Error", "resource_type": "user",
+         "parameter": "usernames", "resource_id": "alice", "type": "https://api.x.com/2/problems/resource-not-found"},
+        {"detail": "Could not find user with usernames: [bob].", "title": "Not Found Error", "resource_type": "user",
+         "parameter": "usernames", "type": "https://api.x.com/2/problems/resource-not-found"},
+    ]  # fmt: skip
+    return reply(200, {"errors": errors})(request)
+
+
 @dataclass(frozen=True)
 class Case:
     endpoint: str
@@ -29,9 +51,12 @@ class Case:
     message: str
     attempts: int = 1
     after: int = 0
-    retry_after: bool = False
+    retry_after: tuple[int, int] | None = None
+    """The range the Retry-After header must fall in; None: no Retry-After at all."""
+    errors: int = 1
 
 
+WINDOW = (88, 91)
 CASES = {
     "github connection refused": Case(
         "github_orgs", raise_error(requests.ConnectionError()), 502, "github failed: the connection failed", 3
@@ -48,10 +73,36 @@ CASES = {
         limited(403, "x-ratelimit-remaining", "x-ratelimit-reset"),
         503,
         "github rate limit reached",
-        retry_after=True,
+        retry_after=WINDOW,
     ),
     "github 429": Case(
-        "github_orgs", reply(429, headers={"retry-after": "90"}), 503, "github rate limit reached", retry_after=True
+        "github_orgs", reply(429, headers={"retry-after": "90"}), 503, "github rate limit reached", retry_after=WINDOW
+    ),
+    "github 403 secondary rate limit, no retry-after": Case(
+        "github_orgs", github_secondary_rate_limit(), 503, "github secondary rate limit reached", retry_after=(60, 60)
+    ),
+    "github 403 secondary rate limit with retry-after": Case(
+        "github_orgs",
+        github_secondary_rate_limit(headers={"retry-after": "7"}),
+        503,
+        "github secondary rate limit reached: retry in 7 seconds",
+        retry_after=(7, 7),
+    ),
+    "github 429 secondary rate limit": Case(
+        "github_orgs",
+        github_secondary_rate_limit(429),
+        503,
+        "github secondary rate limit reached",
+        retry_after=(60, 60),
+    ),
+    "github 403 that is no rate limit": Case(
+        "github_orgs",
+        reply(
+            403,
+            {"message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest"},
+        ),
+        502,
+        "github failed: answered 403",
     ),
     "github malformed JSON": Case("github_orgs", reply(200, "[{oops"), 502, "github failed: the answer was not JSON"),
     "github page 2 fails": Case("github_orgs", reply(500), 502, "github failed: answered 500", after=2),
@@ -68,11 +119,25 @@ CASES = {
         limited(429, "x-rate-limit-remaining", "x-rate-limit-reset"),
         503,
         "twitter rate limit reached",
-        retry_after=True,
+        retry_after=WINDOW,
+    ),
+    "x 402 credits depleted": Case("x_users", x_credits_depleted(), 503, "twitter credits depleted"),
+    "x 429 usage cap": Case("x_users", x_usage_capped(), 503, "twitter usage cap reached: the monthly usage cap"),
+    "x unknown users without value": Case(
+        "x_users", unknown_users_without_value, 404, "alice is no a valid user in twitter", errors=2
+    ),
+    "x follow lists become unreadable": Case(
+        "x_lists", x_list_unreadable(), 422, "cannot tell whether bob follows alice on twitter: ", attempts=2
     ),
     "x malformed JSON": Case("x_users", reply(200, "{oops"), 502, "twitter failed: the answer was not JSON"),
     "x follow list page 2 fails": Case("x_lists", reply(500), 502, "twitter failed: answered 500", after=1),
 }
+
+
+def attempts_for_alice(upstreams: FakeUpstreams, endpoints: list[str]) -> int:
+    """Requests naming alice (her GitHub login, or the X lookup of both), or any request to a follow list."""
+    asked = [str(sent.url) for endpoint in endpoints for sent in upstreams.requests[endpoint]]
+    return len([url for url in asked if "alice" in url or "/follow" in url])
 
 
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
@@ -81,7 +146,7 @@ def test_upstream_trouble_gets_its_status_an_errors_body_and_no_record(
 ) -> None:
     upstreams.developer("alice", organisations=[f"org-{n}" for n in range(150)], follows=["bob"], other_following=1500)
     upstreams.developer("bob", organisations=["org-149"], follows=["alice"], other_following=1500, other_followers=1500)
-    upstreams.list_named_accounts_last(monkeypatch)
+    upstreams.list_named_accounts_last()
     endpoints = ["x_following", "x_followers"] if case.endpoint == "x_lists" else [case.endpoint]
     for endpoint in endpoints:
         if case.after:
@@ -92,14 +157,15 @@ def test_upstream_trouble_gets_its_status_an_errors_body_and_no_record(
     answer = realtime("/connected/realtime/alice/bob")
 
     assert answer.status == case.status
-    assert len(answer.body["errors"]) == 1
+    assert len(answer.body["errors"]) == case.errors
     assert answer.body["errors"][0].startswith(case.message)
     assert "Traceback" not in str(answer.body)
-    if case.retry_after:
-        assert 88 <= int(answer.headers["retry-after"]) <= 91
+    if case.retry_after is None:
+        assert "retry-after" not in answer.headers
+    else:
+        assert case.retry_after[0] <= int(answer.headers["retry-after"]) <= case.retry_after[1]
     if not case.after:
-        asked = [str(sent.url) for sent in upstreams.requests[case.endpoint]]
-        assert len([url for url in asked if "alice" in url]) == case.attempts
+        assert attempts_for_alice(upstreams, endpoints) == case.attempts
     assert register("/connected/register/alice/bob").body == []
 
 

@@ -5,13 +5,16 @@ import io
 import json
 from typing import Any
 
+import boto3
 import pytest
+from aws_lambda_powertools.utilities import parameters
 from openapi_spec_validator import validate
 
+from connected.errors import ERRORS, XCreditsDepletedError
 from local.template import PROJECT_ROOT
+from local.upstreams import FakeUpstreams, Fault, reply, x_credits_depleted, x_list_unreadable, x_usage_capped
 from tests.conftest import TABLE_NAME
 from tests.support.handlers import Invoke, load_function
-from tests.support.upstreams import FakeUpstreams, reply
 
 DOCUMENT = json.loads((PROJECT_ROOT / "openapi.json").read_text(encoding="utf-8"))
 
@@ -25,11 +28,15 @@ def test_openapi_json_serves_the_committed_openapi_3_1_document(register: Invoke
     validate(answer.body)
 
 
+REALTIME_PATH = "/connected/realtime/{dev1}/{dev2}"
+REGISTER_PATH = "/connected/register/{dev1}/{dev2}"
+
+
 @pytest.mark.parametrize(
     ("path", "statuses"),
     [
         ("/connected/realtime/{dev1}/{dev2}", {"200", "400", "404", "422", "500", "502", "503", "504"}),
-        ("/connected/register/{dev1}/{dev2}", {"200", "400", "503"}),
+        ("/connected/register/{dev1}/{dev2}", {"200", "400", "500", "503"}),
         ("/_health", {"200", "503"}),
     ],
 )
@@ -39,6 +46,23 @@ def test_every_route_documents_each_status_with_an_example_body(path: str, statu
     assert set(responses) == statuses
     for response in responses.values():
         assert response["content"]["application/json"]["examples"]
+
+
+@pytest.mark.parametrize(("route", "path"), [("realtime", REALTIME_PATH), ("register", REGISTER_PATH)])
+def test_each_error_of_the_table_is_documented_for_its_routes_with_its_status_and_message(
+    route: str, path: str
+) -> None:
+    responses = DOCUMENT["paths"][path]["get"]["responses"]
+    documented = {
+        (int(status), tuple(example["value"]["errors"]))
+        for status, response in responses.items()
+        if status != "200"
+        for example in response["content"]["application/json"]["examples"].values()
+    }
+
+    expected = {(entry.status, entry.example.messages) for entry in ERRORS.values() if route in entry.routes}
+    assert documented == expected
+    assert (503, XCreditsDepletedError().messages) in documented if route == "realtime" else True
 
 
 def test_the_register_route_documents_its_query_parameters() -> None:
@@ -158,6 +182,31 @@ def test_an_answer_logs_its_request_id_pair_outcome_and_each_upstream_call(
     assert len({line["correlation_id"] for line in lines}) == 1
 
 
+def test_a_secret_without_a_github_token_is_warned_of_once_per_container(
+    upstreams: FakeUpstreams, realtime: Invoke, log_lines: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a deployed function whose credentials secret holds an X token and no GitHub token
+    parameters.clear_caches()
+    secret = {"TWITTER_BEARER_TOKEN": "x-bearer-from-the-secret"}
+    arn = boto3.client("secretsmanager").create_secret(Name="credentials", SecretString=json.dumps(secret))["ARN"]
+    monkeypatch.delenv("TWITTER_BEARER_TOKEN")
+    monkeypatch.delenv("GITHUB_TOKEN")
+    monkeypatch.setenv("CREDENTIALS_SECRET_ARN", arn)
+    upstreams.developer("alice", organisations=["Acme"])
+    upstreams.developer("bob", organisations=["Beta"])
+
+    # When the container answers twice
+    realtime("/connected/realtime/alice/bob")
+    realtime("/connected/realtime/alice/bob")
+
+    # Then one warning says GitHub's anonymous limit applies, and GitHub was asked without a token
+    lines = [json.loads(line) for line in log_lines.getvalue().splitlines()]
+    warnings = [line for line in lines if "GITHUB_TOKEN" in line["message"]]
+    assert [line["level"] for line in warnings] == ["WARNING"]
+    assert "60 requests an hour" in warnings[0]["message"]
+    assert all("Authorization" not in sent.headers for sent in upstreams.requests["github_orgs"])
+
+
 def test_an_answer_emits_its_outcome_upstream_calls_and_x_users_read(
     upstreams: FakeUpstreams, realtime: Invoke, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -178,20 +227,50 @@ def test_an_answer_emits_its_outcome_upstream_calls_and_x_users_read(
     )
 
 
-@pytest.mark.parametrize(("fault", "outcome"), [(None, "unknown_user"), ("x_users", "upstream_error")])
+@pytest.mark.parametrize(
+    ("fault", "outcome"),
+    [
+        (None, "unknown_user"),
+        (reply(500), "upstream_error"),
+        (x_credits_depleted(), "credits_depleted"),
+        (x_usage_capped(), "usage_capped"),
+    ],
+    ids=["unknown user", "500", "402 credits depleted", "429 usage cap"],
+)
 def test_a_refused_answer_is_counted_by_its_outcome(
-    upstreams: FakeUpstreams, realtime: Invoke, capsys: pytest.CaptureFixture[str], fault: str | None, outcome: str
+    upstreams: FakeUpstreams, realtime: Invoke, capsys: pytest.CaptureFixture[str], fault: Fault | None, outcome: str
 ) -> None:
     upstreams.developer("alice", organisations=["Acme"])
     if fault:
         upstreams.developer("bob", organisations=["Acme"])
-        upstreams.fail_every_time(fault, reply(500))
+        upstreams.fail_every_time("x_users", fault)
     capsys.readouterr()
 
     realtime("/connected/realtime/alice/bob")
 
     answers = [metric for metric in emitted_metrics(capsys.readouterr().out) if metric["name"] == "Answers"]
     assert [answer["outcome"] for answer in answers] == [outcome]
+
+
+def test_x_users_read_before_a_list_became_unreadable_are_counted(
+    upstreams: FakeUpstreams, realtime: Invoke, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given alice is protected, bob follows her, and his followers list (where alice comes last) answers one
+    # page of 1,000, then only errors (he turned protected meanwhile)
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"], protected=True)
+    upstreams.developer("bob", organisations=["Acme"], follows=["alice"], other_followers=1500)
+    upstreams.list_named_accounts_last()
+    upstreams.fail("x_followers", x_list_unreadable(), after=1)
+    capsys.readouterr()
+
+    # When the answer is asked for
+    answer = realtime("/connected/realtime/alice/bob")
+
+    # Then it is undecidable, and the users X billed (bob's following, 1,000 of his followers) are counted
+    assert answer.status == 422
+    metrics = emitted_metrics(capsys.readouterr().out)
+    assert [metric["outcome"] for metric in metrics if metric["name"] == "Answers"] == ["undecidable"]
+    assert [metric["value"] for metric in metrics if metric["name"] == "XUsersRead"] == [1001.0]
 
 
 def test_a_register_answer_emits_the_records_returned(

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
+from local.upstreams import FakeUpstreams, reply
 from tests.conftest import TABLE_NAME
 from tests.support.handlers import Invoke
-from tests.support.upstreams import FakeUpstreams, reply
 
 
 def records(register: Invoke, dev1: str, dev2: str) -> list[dict[str, Any]]:
@@ -178,7 +178,7 @@ def test_follows_found_across_several_x_pages(
 ) -> None:
     upstreams.developer("alice", organisations=["Acme"], follows=["bob"], other_following=2100, other_followers=2200)
     upstreams.developer("bob", organisations=["Acme"], follows=["alice"], other_following=2300, other_followers=2400)
-    upstreams.list_named_accounts_last(monkeypatch)
+    upstreams.list_named_accounts_last()
 
     answer = realtime("/connected/realtime/alice/bob")
 
@@ -294,3 +294,66 @@ def test_a_missing_configuration_is_a_500_with_errors_json(
 
     assert answer.status == 500
     assert "TWITTER_BEARER_TOKEN" in answer.body["errors"][0]
+
+
+def test_a_list_that_became_unreadable_is_decided_from_the_other_accounts_list(
+    upstreams: FakeUpstreams, realtime: Invoke, register: Invoke
+) -> None:
+    # Given bob's lists, the cheaper ones, answer only errors since his lookup (he turned protected)
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"], other_following=40, other_followers=50)
+    upstreams.developer("bob", organisations=["Acme"], follows=["alice"], turns_protected=True)
+
+    # When their answer is asked for
+    answer = realtime("/connected/realtime/alice/bob")
+
+    # Then each direction is read from alice's list instead, and the answer is recorded
+    assert answer.body == {"connected": True, "organisations": ["Acme"]}
+    assert (upstreams.count("x_following"), upstreams.count("x_followers")) == (2, 2)
+    assert upstreams.x_users_returned == 41 + 51
+    assert len(records(register, "alice", "bob")) == 1
+
+
+def test_a_list_that_became_unreadable_with_no_other_list_is_a_422_and_no_record(
+    upstreams: FakeUpstreams, realtime: Invoke, register: Invoke
+) -> None:
+    # Given alice is protected and bob's lists became unreadable after his lookup
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"], protected=True)
+    upstreams.developer("bob", organisations=["Acme"], follows=["alice"], turns_protected=True)
+
+    # When their answer is asked for
+    answer = realtime("/connected/realtime/alice/bob")
+
+    # Then no direction can be told: a 422 naming whose lists, never a "false" or a 404, and nothing recorded
+    assert answer.status == 422
+    assert answer.body == {
+        "errors": ["cannot tell whether alice follows bob on twitter: bob's lists became unreadable"]
+    }
+    assert records(register, "alice", "bob") == []
+
+
+def test_a_github_organisation_is_no_user_and_costs_one_call_more_only_when_its_list_is_empty(
+    upstreams: FakeUpstreams, realtime: Invoke, register: Invoke
+) -> None:
+    # Given "github" is an organisation's login (its organisations list is empty) and alice a member of one
+    upstreams.developer("alice", organisations=["Acme"], follows=["github"])
+    upstreams.developer("github", organisations=[], follows=["alice"], is_organisation=True)
+
+    # When a pair with the organisation is asked for
+    answer = realtime("/connected/realtime/alice/github")
+
+    # Then it is no valid user in github, told by one account lookup, for its empty list only
+    assert (answer.status, answer.body) == (404, {"errors": ["github is no a valid user in github"]})
+    assert [str(sent.url).rsplit("/", 1)[1] for sent in upstreams.requests["github_users"]] == ["github"]
+    assert records(register, "alice", "github") == []
+
+
+def test_a_user_without_organisations_is_a_user_after_one_account_lookup(
+    upstreams: FakeUpstreams, realtime: Invoke
+) -> None:
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"])
+    upstreams.developer("bob", organisations=[], follows=["alice"])
+
+    answer = realtime("/connected/realtime/alice/bob")
+
+    assert (answer.status, answer.body) == (200, {"connected": False})
+    assert upstreams.count("github_users") == 1

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from local.template import PROJECT_ROOT
+from local.upstreams import FakeUpstreams, reply
 from tests.support.handlers import Invoke, load_function
-from tests.support.upstreams import FakeUpstreams, reply
 
 BEARER = "x-bearer-token-for-tests"
 GITHUB = "github-token-for-tests"

@@ -6,7 +6,14 @@ from typing import Any
 import pytest
 
 from connected.connection import ConnectionService, common_organisations
-from connected.errors import FollowsUnreadableError, SameHandleError, UnknownUsersError, UpstreamError
+from connected.errors import (
+    FollowsUnreadableError,
+    ListUnreadableError,
+    RegisterUnavailableError,
+    SameHandleError,
+    UnknownUsersError,
+    UpstreamError,
+)
 from connected.models import Verdict
 from local.world import Developer, World, WorldGitHub, WorldX
 from tests.support.fakes import InMemoryRegister
@@ -179,12 +186,37 @@ def test_an_upstream_failure_is_not_dressed_up_as_an_unknown_user(harness: Harne
     assert harness.register.count == 0
 
 
+def test_a_list_that_became_unreadable_gives_way_to_the_other_accounts_list(harness: Harness) -> None:
+    # Given bob's lists are the shorter ones but answer only errors since his lookup
+    harness.developer("alice", organisations=["Acme"], follows=["bob"], other_following=9, other_followers=9)
+    harness.developer("bob", organisations=["Acme"], follows=["alice"], turns_protected=True)
+
+    # When the pair is answered
+    answer = harness.service.answer("alice", "bob")
+
+    # Then both directions are decided from alice's lists, after one try of each of bob's
+    assert answer.verdict == Verdict(connected=True, organisations=("Acme",))
+    assert harness.x.lists_read == ["bob/followers", "alice/following", "bob/following", "alice/followers"]
+    assert [read.found for read in answer.follow_reads] == [None, True, None, True]
+    assert harness.register.count == 1
+
+
+def test_with_no_other_list_an_unreadable_one_is_undecidable_and_records_nothing(harness: Harness) -> None:
+    harness.developer("alice", organisations=["Acme"], follows=["bob"], protected=True)
+    harness.developer("bob", organisations=["Acme"], follows=["alice"], turns_protected=True)
+
+    with pytest.raises(ListUnreadableError, match="bob's lists became unreadable"):
+        harness.service.answer("alice", "bob")
+
+    assert harness.register.count == 0
+
+
 def test_a_register_failure_fails_the_answer(harness: Harness) -> None:
     harness.developer("alice", organisations=["Acme"])
     harness.developer("bob", organisations=["Other"])
     harness.register.broken = True
 
-    with pytest.raises(Exception, match="nothing was stored"):
+    with pytest.raises(RegisterUnavailableError, match="nothing was stored"):
         harness.service.answer("alice", "bob")
 
 

@@ -2,16 +2,32 @@
 
 import logging
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 import tweepy
 
-from connected.errors import UpstreamError, UpstreamRateLimitedError, UpstreamTimeoutError
+from connected.errors import (
+    ListUnreadableError,
+    UpstreamError,
+    UpstreamRateLimitedError,
+    UpstreamTimeoutError,
+    XCreditsDepletedError,
+    XUsageCappedError,
+)
 from connected.models import XAccount
 from connected.twitter import XClient
 from connected.upstream import TimeoutSession
-from tests.support.upstreams import FakeUpstreams, raise_error, reply
+from local.upstreams import (
+    FakeUpstreams,
+    off_spec,
+    raise_error,
+    reply,
+    x_credits_depleted,
+    x_list_unreadable,
+    x_usage_capped,
+)
 
 BEARER = "x-bearer-token-for-tests"
 
@@ -49,7 +65,15 @@ def test_unknown_and_suspended_users_are_absent(upstreams: FakeUpstreams, x: XCl
 
 
 def test_a_lookup_that_leaves_a_user_unexplained_is_an_upstream_error(upstreams: FakeUpstreams, x: XClient) -> None:
-    upstreams.fail_every_time("x_users", reply(200, {"errors": [{"title": "Something Else", "value": "alice"}]}))
+    unavailable = {
+        "title": "Resource Unavailable",
+        "detail": "User is temporarily unavailable: [alice].",
+        "type": "https://api.x.com/2/problems/resource-unavailable",
+        "resource_type": "user",
+        "parameter": "usernames",
+        "resource_id": "alice",
+    }
+    upstreams.fail_every_time("x_users", reply(200, {"errors": [unavailable]}))
 
     with pytest.raises(UpstreamError, match="unexplained"):
         accounts(x, "alice")
@@ -79,9 +103,9 @@ def test_a_target_on_the_third_page_is_found_after_three_pages(
 
     assert (scan.found, scan.pages, scan.users_read) == (True, 3, 2501)
     assert upstreams.count("x_following") == 3
-    sent = str(upstreams.requests["x_following"][1].url)
-    assert "max_results=1000" in sent
-    assert "pagination_token=1000" in sent
+    sent = parse_qs(urlsplit(str(upstreams.requests["x_following"][1].url)).query)
+    assert sent["max_results"] == ["1000"]
+    assert upstreams.page_tokens[sent["pagination_token"][0]] == 1000
 
 
 def test_a_list_without_the_account_is_read_to_its_end(upstreams: FakeUpstreams, x: XClient) -> None:
@@ -106,7 +130,7 @@ def test_an_empty_list_costs_nothing(upstreams: FakeUpstreams, x: XClient) -> No
 
 def test_too_many_requests_waits_until_x_resets(upstreams: FakeUpstreams, x: XClient) -> None:
     reset = int(time.time()) + 600
-    upstreams.fail_every_time("x_users", reply(429, {"title": "Too Many Requests"}, {"x-rate-limit-reset": str(reset)}))
+    upstreams.fail_every_time("x_users", reply(429, headers={"x-rate-limit-reset": str(reset)}))
 
     with pytest.raises(UpstreamRateLimitedError) as limited:
         accounts(x, "alice")
@@ -133,7 +157,7 @@ def test_a_timeout_is_an_upstream_timeout(upstreams: FakeUpstreams, x: XClient) 
 
 @pytest.mark.parametrize("body", ["not json", "[1, 2]", '{"data": [{"id": "1", "username": "alice"}]}'])
 def test_an_unreadable_lookup_is_an_upstream_error(upstreams: FakeUpstreams, x: XClient, body: str) -> None:
-    upstreams.fail_every_time("x_users", reply(200, body))
+    upstreams.fail_every_time("x_users", off_spec(reply(200, body)))
 
     with pytest.raises(UpstreamError):
         accounts(x, "alice")
@@ -162,3 +186,79 @@ def test_the_bearer_token_is_never_logged_even_at_debug(
         accounts(x, "alice")
 
     assert BEARER not in caplog.text
+
+
+def unknown(**fields: str) -> dict[str, str]:
+    """X's error for an unknown user, with only the given identifying fields."""
+    return {
+        "title": "Not Found Error",
+        "type": "https://api.x.com/2/problems/resource-not-found",
+        "resource_type": "user",
+        **fields,
+    }
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        unknown(value="ghost", detail="Could not find user with usernames: [ghost]."),
+        unknown(resource_id="ghost", detail="Could not find user with usernames: [ghost].", parameter="usernames"),
+        unknown(detail="Could not find user with usernames: [ghost]."),
+    ],
+    ids=["value", "resource_id without value", "only the detail"],
+)
+def test_an_unknown_user_is_recognised_from_value_resource_id_or_detail(
+    upstreams: FakeUpstreams, x: XClient, error: dict[str, str]
+) -> None:
+    upstreams.fail_every_time("x_users", reply(200, {"errors": [error]}))
+
+    assert accounts(x, "Ghost") == {}
+
+
+def test_a_page_of_only_errors_is_an_unreadable_list_never_the_end_of_it(upstreams: FakeUpstreams, x: XClient) -> None:
+    # Given alice's followers list answers a page of 1,000, then only errors (she turned protected meanwhile)
+    upstreams.developer("alice", other_followers=2500)
+    upstreams.developer("bob")
+    found = accounts(x, "alice", "bob")
+    upstreams.fail("x_followers", x_list_unreadable(), after=1)
+
+    # When bob is looked for in it
+    with pytest.raises(ListUnreadableError) as unreadable:
+        x.followers_include(found["alice"], found["bob"])
+
+    # Then the direction is undecided, naming whose lists, with the users X returned before
+    assert unreadable.value.messages == (
+        "cannot tell whether bob follows alice on twitter: alice's lists became unreadable",
+    )
+    assert unreadable.value.x_users_read == 1000
+
+
+def test_an_empty_page_without_errors_is_the_end_of_the_list(upstreams: FakeUpstreams, x: XClient) -> None:
+    upstreams.developer("alice")
+    upstreams.developer("bob")
+    found = accounts(x, "alice", "bob")
+    upstreams.fail_every_time("x_following", reply(200, {"meta": {"result_count": 0}}))
+
+    assert x.following_includes(found["alice"], found["bob"]).found is False
+
+
+def test_spent_credits_are_their_own_error_and_not_retried(upstreams: FakeUpstreams, x: XClient) -> None:
+    upstreams.fail_every_time("x_users", x_credits_depleted())
+
+    with pytest.raises(XCreditsDepletedError, match="twitter credits depleted"):
+        accounts(x, "alice")
+
+    assert upstreams.count("x_users") == 1
+
+
+def test_a_spent_usage_cap_is_no_rate_limit_and_has_no_retry_after(upstreams: FakeUpstreams, x: XClient) -> None:
+    upstreams.fail_every_time("x_users", x_usage_capped(period="Daily"))
+
+    with pytest.raises(XUsageCappedError) as capped:
+        accounts(x, "alice")
+
+    assert capped.value.messages == (
+        "twitter usage cap reached: the daily usage cap of the X developer account is spent",
+    )
+    assert capped.value.retry_after_seconds is None
+    assert upstreams.count("x_users") == 1

@@ -155,6 +155,8 @@ def test_every_attempt_is_reported_with_its_endpoint_and_status(http: responses.
         ("https://api.twitter.com/2/users/by?usernames=a,b", "/2/users/by"),
         ("https://api.twitter.com/2/users/12345/following?max_results=1000", "/2/users/*/following"),
         ("https://github.example.com/api/v3/users/alice/orgs", "/api/v3/users/*/orgs"),
+        ("https://api.github.com/user/61721/orgs?per_page=100&page=2", "/user/*/orgs"),
+        ("https://api.github.com/users/alice", "/users/*"),
     ],
 )
 def test_endpoints_hide_who_was_asked_about(url: str, endpoint: str) -> None:

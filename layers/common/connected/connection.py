@@ -10,7 +10,13 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 
 from connected.deadline import Deadline, deadline_of, in_this_context
-from connected.errors import ConnectedError, FollowsUnreadableError, SameHandleError, UnknownUsersError
+from connected.errors import (
+    ConnectedError,
+    FollowsUnreadableError,
+    ListUnreadableError,
+    SameHandleError,
+    UnknownUsersError,
+)
 from connected.handles import Pair, can_be_github_login, can_be_x_username, same_handle
 from connected.models import FollowScan, Verdict, XAccount
 from connected.ports import GitHubDirectory, RegisterWriter, XDirectory
@@ -18,11 +24,13 @@ from connected.ports import GitHubDirectory, RegisterWriter, XDirectory
 
 @dataclass(frozen=True, slots=True)
 class FollowRead:
-    """How one follow direction was read, and what it cost."""
+    """One follow list read for a direction, and what it cost. `found` is None when the list answered only
+    with errors (it became unreadable), which decides nothing."""
 
     direction: str
     list_read: str
-    scan: FollowScan
+    users_read: int
+    found: bool | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +40,7 @@ class Answer:
 
     @property
     def x_users_read(self) -> int:
-        return sum(read.scan.users_read for read in self.follow_reads)
+        return sum(read.users_read for read in self.follow_reads)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +82,9 @@ class ConnectionService:
         else:
             first, second = stage1.accounts[dev1.lower()], stage1.accounts[dev2.lower()]
             follow_reads = self._mutual_follows(first, second)
-            mutual = all(read.scan.found for read in follow_reads) and len(follow_reads) == 2
+            mutual = sum(read.found is True for read in follow_reads) == 2
             verdict = Verdict(connected=True, organisations=organisations) if mutual else Verdict(connected=False)
-            answer = Answer(verdict, follow_reads)
+            answer = Answer(verdict, tuple(follow_reads))
 
         self._register.record(Pair.of(dev1, dev2), answer.verdict)
         return answer
@@ -100,22 +108,38 @@ class ConnectionService:
             raise x_error
         return _Stage1(organisations, accounts)
 
-    def _mutual_follows(self, first: XAccount, second: XAccount) -> tuple[FollowRead, ...]:
+    def _mutual_follows(self, first: XAccount, second: XAccount) -> list[FollowRead]:
         """Both directions, the cheaper first; the second is read only when the first holds."""
-        plans = sorted((self._cheapest_read(first, second), self._cheapest_read(second, first)), key=_cost)
+        directions = sorted((self._read_plans(first, second), self._read_plans(second, first)), key=_cheapest)
         reads: list[FollowRead] = []
-        for plan in plans:
-            reads.append(FollowRead(plan.direction, plan.list_read, plan.read()))
-            if not reads[-1].scan.found:
+        for plans in directions:
+            if not self._decide(plans, reads):
                 break
-        return tuple(reads)
+        return reads
 
-    def _cheapest_read(self, follower: XAccount, followed: XAccount) -> "_ReadPlan":
-        """Whether `follower` follows `followed` shows in either account's list: pick the shorter readable one."""
+    def _decide(self, plans: list["_ReadPlan"], reads: list[FollowRead]) -> bool:
+        """Whether the direction holds, from the cheapest of its lists that can still be read. A list that
+        became unreadable decides nothing: the next list is read instead; with none left, the direction
+        cannot be told, and the error carries every X user this answer read."""
+        plan, *others = plans
+        try:
+            scan = plan.read()
+        except ListUnreadableError as error:
+            reads.append(FollowRead(plan.direction, plan.list_read, error.x_users_read, None))
+            if not others:
+                error.x_users_read = sum(read.users_read for read in reads)
+                raise
+            return self._decide(others, reads)
+        reads.append(FollowRead(plan.direction, plan.list_read, scan.users_read, scan.found))
+        return scan.found
+
+    def _read_plans(self, follower: XAccount, followed: XAccount) -> list["_ReadPlan"]:
+        """Whether `follower` follows `followed` shows in either account's list: the readable ones, shorter
+        first."""
         direction = f"{follower.username} follows {followed.username}"
-        options: list[_ReadPlan] = []
+        plans: list[_ReadPlan] = []
         if not follower.protected:
-            options.append(
+            plans.append(
                 _ReadPlan(
                     follower.following_count,
                     direction,
@@ -124,7 +148,7 @@ class ConnectionService:
                 )
             )
         if not followed.protected:
-            options.append(
+            plans.append(
                 _ReadPlan(
                     followed.followers_count,
                     direction,
@@ -132,9 +156,9 @@ class ConnectionService:
                     lambda: self._x.followers_include(followed, follower),
                 )
             )
-        if not options:
+        if not plans:
             raise FollowsUnreadableError(follower.username, followed.username)
-        return min(options, key=_cost)
+        return sorted(plans, key=_cost)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +173,10 @@ class _ReadPlan:
 
 def _cost(plan: _ReadPlan) -> int:
     return plan.cost
+
+
+def _cheapest(plans: list[_ReadPlan]) -> int:
+    return plans[0].cost
 
 
 def common_organisations(first: list[str], second: list[str]) -> tuple[str, ...]:

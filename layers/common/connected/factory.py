@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
+from aws_lambda_powertools import Logger
+
 from connected.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
     UpstreamObserver = Callable[[UpstreamCall], None]
 
 UPSTREAM_THREADS = 4
+
+logger = Logger(child=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,23 +65,13 @@ class RegisterBuiltAside:
 
 @dataclass(frozen=True, slots=True)
 class _Built:
-    credentials: Credentials | None
+    credentials: Credentials
     service: ConnectionService
     register: RegisterBuiltAside
 
 
 _lock = threading.Lock()
-_local_upstreams: Upstreams | None = None
 _built: _Built | None = None
-
-
-def use_local_upstreams(upstreams: Upstreams | None) -> None:
-    """Serves GitHub and X from `upstreams` instead of the real services: the offline demo world of a
-    local run. Only the local runner, which is not part of any deployed artifact, calls this."""
-    global _local_upstreams
-    with _lock:
-        _forget_built()
-        _local_upstreams = upstreams
 
 
 @cache
@@ -113,17 +107,13 @@ def connection_service(observe: UpstreamObserver | None = None) -> ConnectionSer
     from connected.credentials import load_credentials
 
     with _lock:
-        if _local_upstreams is not None:
-            if _built is None:
-                _built = _build(None, _local_upstreams)
-            return _built.service
         credentials = load_credentials(settings())
         if _built is None or _built.credentials != credentials:
-            _built = _build(credentials, _real_upstreams(settings(), credentials, observe))
+            _built = _build(credentials, real_upstreams(settings(), credentials, observe))
         return _built.service
 
 
-def _build(credentials: Credentials | None, upstreams: Upstreams) -> _Built:
+def _build(credentials: Credentials, upstreams: Upstreams) -> _Built:
     from connected.connection import ConnectionService
 
     executor = upstream_executor()
@@ -131,9 +121,11 @@ def _build(credentials: Credentials | None, upstreams: Upstreams) -> _Built:
     return _Built(credentials, ConnectionService(upstreams.github, upstreams.x, register, executor), register)
 
 
-def _real_upstreams(settings: Settings, credentials: Credentials, observe: UpstreamObserver | None) -> Upstreams:
+def real_upstreams(settings: Settings, credentials: Credentials, observe: UpstreamObserver | None = None) -> Upstreams:
     import tweepy
 
+    if credentials.github_token is None:
+        _warn_of_anonymous_github()
     from connected.github import GitHubClient
     from connected.twitter import XClient
     from connected.upstream import TimeoutSession
@@ -148,6 +140,16 @@ def _real_upstreams(settings: Settings, credentials: Credentials, observe: Upstr
     return Upstreams(github=github, x=XClient(twitter))
 
 
+@cache
+def _warn_of_anonymous_github() -> None:
+    """Once per container: without a token GitHub allows 60 requests an hour per IP address, and Lambda's
+    outgoing addresses are shared, so a few answers can spend it for every container behind them."""
+    logger.warning(
+        "GITHUB_TOKEN is not set: GitHub allows 60 requests an hour per IP address without it; "
+        "put a GITHUB_TOKEN in the credentials secret"
+    )
+
+
 def _forget_built() -> None:
     """Drops the built service once its register store has been built, so that no build outlives it."""
     global _built
@@ -158,10 +160,9 @@ def _forget_built() -> None:
 
 def reset() -> None:
     """Forgets everything built, as a new container would (tests change the environment between cases)."""
-    global _local_upstreams
     with _lock:
         _forget_built()
-        _local_upstreams = None
     settings.cache_clear()
     register_store.cache_clear()
     cursor_signer.cache_clear()
+    _warn_of_anonymous_github.cache_clear()

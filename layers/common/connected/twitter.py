@@ -1,13 +1,22 @@
 """X API v2 client over tweepy: one lookup for both accounts, follow lists read only as far as needed."""
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping
+from http import HTTPStatus
 from typing import Any
 
 import requests
 import tweepy
 
-from connected.errors import UpstreamError, UpstreamRateLimitedError, UpstreamTimeoutError
+from connected.errors import (
+    ListUnreadableError,
+    UpstreamError,
+    UpstreamRateLimitedError,
+    UpstreamTimeoutError,
+    XCreditsDepletedError,
+    XUsageCappedError,
+)
 from connected.models import FollowScan, XAccount
 from connected.upstream import seconds_until
 
@@ -15,6 +24,10 @@ SERVICE = "twitter"
 LIST_PAGE_SIZE = 1000
 MAX_LIST_PAGES = 200
 ABSENT_USER_TITLES = frozenset({"Not Found Error", "Forbidden"})
+"""An unknown user, a suspended one; X spells the problem types with api.twitter.com or api.x.com."""
+ABSENT_USER_TYPE = "/problems/resource-not-found"
+USAGE_CAPPED_TYPE = "/problems/usage-capped"
+USERNAME_IN_DETAIL = re.compile(r"\[([A-Za-z0-9_]{1,15})\]")
 
 # tweepy logs request headers, bearer token included, at DEBUG: keep its logger above that.
 logging.getLogger("tweepy").setLevel(logging.INFO)
@@ -36,33 +49,35 @@ class XClient:
             user_fields=["public_metrics", "protected"],
         )
         found = {account.username.lower(): account for account in map(_account, body.get("data") or [])}
-        absent = {
-            str(error.get("value", "")).lower()
-            for error in body.get("errors") or []
-            if isinstance(error, dict) and error.get("title") in ABSENT_USER_TITLES
-        }
+        absent = {name for error in body.get("errors") or [] if (name := _absent_username(error))}
         unexplained = set(wanted) - found.keys() - absent
         if unexplained:
             raise UpstreamError(SERVICE, "the user lookup left accounts unexplained")
         return {name: account for name, account in found.items() if name in wanted}
 
     def following_includes(self, account: XAccount, target: XAccount) -> FollowScan:
-        return self._scan(self._client.get_users_following, account.id, target.id)
+        """Reads `account`'s following list until `target` appears."""
+        return self._scan(self._client.get_users_following, account, target, follower=account, followed=target)
 
     def followers_include(self, account: XAccount, target: XAccount) -> FollowScan:
-        return self._scan(self._client.get_users_followers, account.id, target.id)
+        """Reads `account`'s followers list until `target` appears."""
+        return self._scan(self._client.get_users_followers, account, target, follower=target, followed=account)
 
-    def _scan(self, read_page: Callable[..., Any], account_id: str, target_id: str) -> FollowScan:
+    def _scan(
+        self, read_page: Callable[..., Any], account: XAccount, target: XAccount, follower: XAccount, followed: XAccount
+    ) -> FollowScan:
         users_read = 0
         token: str | None = None
         for page_number in range(1, MAX_LIST_PAGES + 1):
             params: dict[str, Any] = {"max_results": LIST_PAGE_SIZE}
             if token:
                 params["pagination_token"] = token
-            body = self._call(read_page, account_id, **params)
+            body = self._call(read_page, account.id, **params)
+            if body.get("data") is None and body.get("errors"):
+                raise ListUnreadableError(follower.username, followed.username, account.username, users_read)
             ids = _ids(body.get("data"))
             users_read += len(ids)
-            if target_id in ids:
+            if target.id in ids:
                 return FollowScan(found=True, users_read=users_read, pages=page_number)
             meta = body.get("meta")
             token = meta.get("next_token") if isinstance(meta, dict) else None
@@ -75,12 +90,16 @@ class XClient:
         try:
             body = method(*args, **kwargs)
         except tweepy.TooManyRequests as error:
+            if _is_usage_cap(problem := _problem(error.response)):
+                raise XUsageCappedError(_text(problem.get("period"))) from error
             raise UpstreamRateLimitedError(
                 SERVICE, seconds_until(error.response.headers.get("x-rate-limit-reset"))
             ) from error
         except tweepy.Unauthorized as error:
             raise UpstreamError(SERVICE, "the bearer token was refused (401)") from error
         except tweepy.HTTPException as error:
+            if error.response.status_code == HTTPStatus.PAYMENT_REQUIRED:
+                raise XCreditsDepletedError from error
             raise UpstreamError(SERVICE, f"answered {error.response.status_code}") from error
         except requests.Timeout as error:
             raise UpstreamTimeoutError(SERVICE) from error
@@ -113,3 +132,35 @@ def _ids(data: Any) -> list[str]:
     if not isinstance(data, list) or not all(isinstance(item, dict) and "id" in item for item in data):
         raise UpstreamError(SERVICE, "a follow list page was not a list of users")
     return [str(item["id"]) for item in data]
+
+
+def _absent_username(error: Any) -> str | None:
+    """The lower-cased username an error of the lookup says is unknown or suspended, or None for any other
+    error. X's own example carries no `value`: then `resource_id`, then the name in `detail`."""
+    if not isinstance(error, dict):
+        return None
+    if error.get("title") not in ABSENT_USER_TITLES and not _text(error.get("type")).endswith(ABSENT_USER_TYPE):
+        return None
+    for key in ("value", "resource_id"):
+        if name := _text(error.get(key)):
+            return name.lower()
+    named = USERNAME_IN_DETAIL.search(_text(error.get("detail")))
+    return named.group(1).lower() if named else None
+
+
+def _problem(response: requests.Response) -> dict[str, Any]:
+    """The problem object of an error answer (`title`, `type`, `detail`...), or {} when there is none."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _is_usage_cap(problem: dict[str, Any]) -> bool:
+    """A 429 for a spent usage cap, not for the 15-minute window (whose remaining count may still be high)."""
+    return problem.get("title") == "UsageCapExceeded" or _text(problem.get("type")).endswith(USAGE_CAPPED_TYPE)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""

@@ -94,10 +94,11 @@ class TimeoutSession(requests.Session):
 
 
 def endpoint_of(url: str | bytes) -> str:
-    """The URL's path with user names and ids replaced by `*`, so that endpoints can be counted."""
+    """The URL's path with user names and ids replaced by `*`, so that endpoints can be counted and no login
+    is logged: X's `/2/users/{id}/...`, GitHub's `/users/{login}/...` and its next pages' `/user/{id}/...`."""
     segments = urlsplit(url.decode() if isinstance(url, bytes) else url).path.split("/")
     return "/".join(
-        "*" if index > 0 and segments[index - 1] == "users" and segment != "by" else segment
+        "*" if index > 0 and segments[index - 1] in ("users", "user") and segment != "by" else segment
         for index, segment in enumerate(segments)
     )
 
