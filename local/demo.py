@@ -1,30 +1,39 @@
 """The offline demo world of a local run without credentials: developers from local/demo_world.json served
-as GitHub and X, and the example requests the startup banner suggests, with the answers the API gives them.
+as GitHub and X at the HTTP layer (local/upstreams.py), so the real clients answer from it exactly as they
+would from the real services, and the example requests the startup banner suggests, with the answers the API
+gives them.
 
-The examples are worked out by the connection check itself over the same world, so the banner cannot
-promise an answer the API would not give. The demo can never reach a deployed function: it lives in
-local/, which no CodeUri of template.yaml includes.
+The examples are worked out by the connection check itself, with the real clients, over the same world, so
+the banner cannot promise an answer the API would not give. The demo can never reach a deployed function: it
+lives in local/, which no CodeUri of template.yaml includes.
 """
 
 import json
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import combinations
 from pathlib import Path
 
+import responses
 from aws_lambda_powertools.event_handler import Response
 
 from connected.connection import ConnectionService
 from connected.errors import ConnectedError
-from connected.factory import Upstreams
+from connected.factory import real_upstreams
 from connected.handles import Pair
 from connected.http import error_response, json_response
 from connected.models import Record, Verdict
-from local.world import World, WorldGitHub, WorldX
+from connected.settings import Credentials, Settings
+from local.upstreams import FakeUpstreams
+from local.world import World
 
 DEMO_WORLD_PATH = Path(__file__).with_name("demo_world.json")
 UNKNOWN_HANDLE = "nobody"
+# What the demo's fake GitHub and X are sent as tokens: it opens nothing.
+DEMO_TOKEN = "offline-demo"  # noqa: S105  # nosec B105
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +50,11 @@ def load_demo_world(path: Path = DEMO_WORLD_PATH) -> World:
     return World.from_json(path)
 
 
-def demo_upstreams(world: World) -> Upstreams:
-    return Upstreams(github=WorldGitHub(world), x=WorldX(world))
+@contextmanager
+def serving(world: World) -> Iterator[FakeUpstreams]:
+    """GitHub and X answer from `world` at the HTTP layer while this lasts, to every client in the process."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as http:
+        yield FakeUpstreams(http, world)
 
 
 def demo_examples(world: World) -> list[Example]:
@@ -54,8 +66,9 @@ def demo_examples(world: World) -> list[Example]:
     connected: Example | None = None
     not_connected: Example | None = None
     unknown: Example | None = None
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="demo-examples") as executor:
-        service = ConnectionService(WorldGitHub(world), WorldX(world), _ForgetfulRegister(), executor)
+    upstreams = real_upstreams(Settings(table_name="demo"), Credentials(DEMO_TOKEN, DEMO_TOKEN))
+    with serving(world), ThreadPoolExecutor(max_workers=2, thread_name_prefix="demo-examples") as executor:
+        service = ConnectionService(upstreams.github, upstreams.x, _ForgetfulRegister(), executor)
         for dev1, dev2 in combinations(handles, 2):
             status, body = _answer(service, dev1, dev2)
             if status != 200:

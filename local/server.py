@@ -24,8 +24,7 @@ from types import FrameType
 from typing import Any, TextIO
 from urllib.parse import unquote
 
-from connected import factory
-from local.demo import DEMO_WORLD_PATH, Example, demo_examples, demo_upstreams, load_demo_world
+from local.demo import DEMO_TOKEN, DEMO_WORLD_PATH, Example, demo_examples, load_demo_world, serving
 from local.dynamodb import (
     LOCAL_TABLE_NAME,
     LocalDynamoDB,
@@ -372,9 +371,10 @@ class UpstreamWorld:
     examples: list[Example]
 
 
-def configure_upstreams(environ: MutableMapping[str, str]) -> UpstreamWorld:
-    """Real GitHub and X with an X token, the offline demo world without one. The tokens stay in the
-    environment, where the handlers' settings read them."""
+def configure_upstreams(environ: MutableMapping[str, str], cleanup: ExitStack) -> UpstreamWorld:
+    """Real GitHub and X with an X token; without one, the offline demo world served at the HTTP layer until
+    `cleanup` ends it, with the demo's tokens. The tokens stay in the environment, where the handlers'
+    settings read them."""
     if environ.get(X_CREDENTIAL_VARIABLE, "").strip():
         github_token = environ.get(GITHUB_CREDENTIAL_VARIABLE, "").strip()
         github = "GITHUB_TOKEN set" if github_token else "no GITHUB_TOKEN: 60 GitHub requests an hour"
@@ -388,12 +388,14 @@ def configure_upstreams(environ: MutableMapping[str, str]) -> UpstreamWorld:
         )
 
     world = load_demo_world()
-    factory.use_local_upstreams(demo_upstreams(world))
+    examples = demo_examples(world)
     description = [f"offline demo world from {shown_path(DEMO_WORLD_PATH)} (no {X_CREDENTIAL_VARIABLE} set)"]
     if environ.get(GITHUB_CREDENTIAL_VARIABLE, "").strip():
         description.append(f"GITHUB_TOKEN alone is not used: set {X_CREDENTIAL_VARIABLE} too for the real services")
     description.append(f"developers: {', '.join(developer.handle for developer in world.developers.values())}")
-    return UpstreamWorld(description=description, examples_heading="Try it:", examples=demo_examples(world))
+    cleanup.enter_context(serving(world))
+    environ.update({X_CREDENTIAL_VARIABLE: DEMO_TOKEN, GITHUB_CREDENTIAL_VARIABLE: DEMO_TOKEN})
+    return UpstreamWorld(description=description, examples_heading="Try it:", examples=examples)
 
 
 def banner(base_url: str, routes: RouteTable, database: LocalDynamoDB, upstreams: UpstreamWorld) -> str:
@@ -421,7 +423,7 @@ def run(environ: MutableMapping[str, str], out: TextIO = sys.stdout, err: TextIO
         template = load_template()
         environ.pop(DEPLOYED_CREDENTIALS_VARIABLE, None)
         environ.update(handler_environment(template))
-        upstreams = configure_upstreams(environ)
+        upstreams = configure_upstreams(environ, cleanup)
         routes = RouteTable(load_endpoints(template))
         try:
             server = LocalApiServer((HOST, settings.port), routes, err)
