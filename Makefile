@@ -10,13 +10,14 @@ BIN := $(VENV)/bin
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(dir $(PYTHON))):$(PATH)
 
-.PHONY: help run test bench lint format typecheck openapi openapi-check template security unit build deploy clean \
+.PHONY: help run test bench verify-upstreams lint format typecheck openapi openapi-check template security unit build deploy clean \
 	chromium docs-screenshot
 
 help:
 	@echo "make run       the API on http://127.0.0.1:3000 (offline demo world without credentials)"
 	@echo "make test      lint, type checks, template and security checks, and every test"
 	@echo "make bench     round trips, X users read and cold starts against their targets (offline)"
+	@echo "make verify-upstreams   check against the live X and GitHub what the fakes assume (needs TWITTER_BEARER_TOKEN; costs X reads)"
 	@echo "make openapi   regenerate openapi.json from the handlers (make test fails when it drifts)"
 	@echo "make docs-screenshot   docs-screenshot.png: the local API's /docs page as headless Chromium renders it"
 	@echo "make build     sam build"
@@ -101,6 +102,10 @@ test: lint typecheck openapi-check template security unit
 
 bench: $(VENV)/.installed node_modules/.package-lock.json
 	$(BIN)/python -m bench
+
+# Live: calls the real X (TWITTER_BEARER_TOKEN, required) and GitHub (GITHUB_TOKEN, optional). Not part of `make test`.
+verify-upstreams: $(VENV)/.installed
+	$(BIN)/python scripts/verify_upstreams.py
 
 build: $(SAM_VENV)/.installed
 	$(SAM_VENV)/bin/sam build
