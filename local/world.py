@@ -1,15 +1,18 @@
-"""An in-memory GitHub and X, behaving as the real clients do (unknown and suspended users, protected
-accounts, follow lists read a page of 1,000 at a time and billed per user returned). The offline demo of
-`make run` serves a committed world through them; the tests use them as fakes of the real clients."""
+"""A world of developers, and an in-memory GitHub, X and register behaving as the real clients do (unknown and
+suspended users, organisations, protected accounts, follow lists read a page of 1,000 at a time and billed per
+user returned): the port-level fakes of the connection check's tests. local/upstreams.py serves the same world
+at the HTTP layer, for the real clients (the other tests, `make bench` and the offline demo)."""
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from connected.errors import ListUnreadableError
-from connected.models import FollowScan, XAccount
+from connected.errors import FollowListUnreadable, RegisterUnavailableError
+from connected.handles import Pair
+from connected.models import FollowScan, Record, Verdict, XAccount
 
 PAGE_SIZE = 1000
 FIRST_X_ID = 1000
@@ -125,31 +128,75 @@ class WorldX:
             )
         return accounts
 
-    def following_includes(self, account: XAccount, target: XAccount) -> FollowScan:
-        developer = self._readable(account, "following", follower=account, followed=target)
-        return self._scan(self.world.following_ids(developer), target.id)
+    def following_includes(
+        self, account: XAccount, targets: Collection[XAccount], max_users: int | None = None
+    ) -> FollowScan:
+        developer = self._readable(account, "following")
+        return self._scan(self.world.following_ids(developer), targets, max_users)
 
-    def followers_include(self, account: XAccount, target: XAccount) -> FollowScan:
-        developer = self._readable(account, "followers", follower=target, followed=account)
-        return self._scan(self.world.follower_ids(developer), target.id)
+    def followers_include(
+        self, account: XAccount, targets: Collection[XAccount], max_users: int | None = None
+    ) -> FollowScan:
+        developer = self._readable(account, "followers")
+        return self._scan(self.world.follower_ids(developer), targets, max_users)
 
-    def _readable(self, account: XAccount, list_name: str, follower: XAccount, followed: XAccount) -> Developer:
+    def _readable(self, account: XAccount, list_name: str) -> Developer:
         """The developer whose list is read; as X answers, a list that cannot be shown decides nothing."""
         self.lists_read.append(f"{account.username}/{list_name}")
         developer = self.world.developer(account.username)
         if developer is None or developer.protected or developer.suspended or developer.turns_protected:
-            raise ListUnreadableError(follower.username, followed.username, account.username)
+            raise FollowListUnreadable(account.username, 0)
         return developer
 
-    def _scan(self, ids: list[str], target_id: str) -> FollowScan:
-        users_read = 0
-        pages = 0
-        for start in range(0, max(len(ids), 1), PAGE_SIZE):
-            page = ids[start : start + PAGE_SIZE]
+    def _scan(self, ids: list[str], targets: Collection[XAccount], max_users: int | None) -> FollowScan:
+        """As the X client reads: pages of up to 1,000, fewer when the budget leaves fewer."""
+        wanted = {target.id for target in targets}
+        found: set[str] = set()
+        users_read = pages = 0
+        while True:
+            page_size = PAGE_SIZE if max_users is None else min(PAGE_SIZE, max_users - users_read)
+            if page_size < 1:
+                return self._scanned(FollowScan(frozenset(found), users_read, pages, complete=False))
+            page = ids[users_read : users_read + page_size]
             pages += 1
             users_read += len(page)
-            if target_id in page:
-                self.users_read += users_read
-                return FollowScan(found=True, users_read=users_read, pages=pages)
-        self.users_read += users_read
-        return FollowScan(found=False, users_read=users_read, pages=pages)
+            found |= wanted.intersection(page)
+            if found == wanted or users_read >= len(ids):
+                return self._scanned(FollowScan(frozenset(found), users_read, pages))
+
+    def _scanned(self, scan: FollowScan) -> FollowScan:
+        self.users_read += scan.users_read
+        return scan
+
+
+class InMemoryRegister:
+    """The register of the connection check, in memory: every record by pair key, and the daily count of X users
+    billed. `broken` makes every call fail as an unreachable table would."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, list[Record]] = {}
+        self.x_users_billed = 0
+        self.broken = False
+
+    def record(self, pair: Pair, verdict: Verdict) -> Record:
+        self._reachable("the register could not record the answer; nothing was stored")
+        record = Record(datetime.now(UTC), verdict)
+        self.records.setdefault(pair.key, []).append(record)
+        return record
+
+    def latest(self, pair: Pair) -> Record | None:
+        self._reachable("the register could not be read")
+        return self.records.get(pair.key, [None])[-1]
+
+    def add_x_users_billed(self, users: int) -> int:
+        self._reachable("the daily count of X users billed could not be updated")
+        self.x_users_billed += users
+        return self.x_users_billed
+
+    @property
+    def count(self) -> int:
+        return sum(len(records) for records in self.records.values())
+
+    def _reachable(self, failure: str) -> None:
+        if self.broken:
+            raise RegisterUnavailableError(failure)

@@ -23,7 +23,7 @@ DESCRIPTION = (
 
 def build_document() -> dict[str, Any]:
     sys.path[:0] = [str(PROJECT_ROOT / "layers" / "common"), str(PROJECT_ROOT)]
-    from connected.contract import REGISTER_PARAMETERS
+    from connected.contract import REALTIME_PARAMETERS, REGISTER_PARAMETERS
     from local.template import import_file_module
 
     document: dict[str, Any] = {}
@@ -42,6 +42,8 @@ def build_document() -> dict[str, Any]:
     _drop_unused_schemas(document)
     register = document["paths"]["/connected/register/{dev1}/{dev2}"]["get"]
     register["parameters"] = [*register.get("parameters", []), *REGISTER_PARAMETERS]
+    realtime = document["paths"]["/connected/realtime/{dev1}/{dev2}"]["get"]
+    realtime["parameters"] = [*realtime.get("parameters", []), *REALTIME_PARAMETERS]
     document["paths"] = dict(sorted(document["paths"].items()))
     return document
 

@@ -1,6 +1,7 @@
 """GET /connected/realtime/{dev1}/{dev2}: are the two developers fully connected right now?"""
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -11,6 +12,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from connected.contract import REALTIME_RESPONSES
 from connected.deadline import Deadline
 from connected.factory import connection_service
+from connected.freshness import max_age_from
+from connected.handles import refuse_without_calls
 from connected.http import install_error_handlers, install_route_fallback, json_response, path_handle
 from connected.settings import metrics_namespace
 from connected.telemetry import Telemetry
@@ -25,17 +28,21 @@ install_error_handlers(app, logger, on_refusal=telemetry.refused)
 @app.get(
     "/connected/realtime/<dev1>/<dev2>",
     summary="Are two developers fully connected?",
-    description="They follow each other on X and share a public GitHub organisation. Every 200 is recorded.",
+    description="They follow each other on X and share a public GitHub organisation. Every fresh answer is "
+    "recorded; with `max_age`, the pair's latest record is given instead when it is young enough.",
     responses=REALTIME_RESPONSES,
     tags=["connected"],
 )
 def realtime(dev1: str, dev2: str) -> Response[str]:
     dev1, dev2 = path_handle(dev1), path_handle(dev2)
     logger.append_keys(dev1=dev1, dev2=dev2)
-    service = connection_service(observe=telemetry.upstream_call)
-    answer = service.answer(dev1, dev2, Deadline.for_invocation(app.lambda_context))
-    telemetry.answered(answer.verdict.connected, answer.x_users_read, [read.list_read for read in answer.follow_reads])
-    return json_response(answer.verdict.to_json())
+    max_age = max_age_from(app.current_event.query_string_parameters)
+    refuse_without_calls(dev1, dev2)
+    service = connection_service(telemetry)
+    answer = service.answer(dev1, dev2, Deadline.for_invocation(app.lambda_context), max_age)
+    telemetry.answered(answer)
+    age = {"Age": str(answer.age_seconds(datetime.now(UTC)))} if answer.from_register else {}
+    return json_response(answer.verdict.to_json(), headers=age)
 
 
 install_route_fallback(app, re.compile(r"/connected/realtime/([^/]+)/([^/]+)"), realtime)

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from local.upstreams import FakeUpstreams, reply
+from local.upstreams import ENDPOINTS, FakeUpstreams, reply
 from tests.conftest import TABLE_NAME
 from tests.support.handlers import Invoke
 
@@ -357,3 +357,108 @@ def test_a_user_without_organisations_is_a_user_after_one_account_lookup(
 
     assert (answer.status, answer.body) == (200, {"connected": False})
     assert upstreams.count("github_users") == 1
+
+
+def test_with_max_age_a_young_enough_record_is_given_with_its_age_and_no_call(
+    upstreams: FakeUpstreams, realtime: Invoke, register: Invoke
+) -> None:
+    # Given a fresh answer recorded for the pair
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"])
+    upstreams.developer("bob", organisations=["Acme"], follows=["alice"])
+    first = realtime("/connected/realtime/alice/bob")
+    calls = {endpoint: upstreams.count(endpoint) for endpoint in ENDPOINTS}
+
+    # When the pair is asked again, in the other order, accepting an answer up to an hour old
+    again = realtime("/connected/realtime/Bob/alice?max_age=3600&other=ignored")
+
+    # Then the record is the answer, with its age, and neither GitHub nor X is asked, nor a record added
+    assert (again.status, again.body) == (200, first.body)
+    assert 0 <= int(again.headers["age"]) <= 5
+    assert {endpoint: upstreams.count(endpoint) for endpoint in ENDPOINTS} == calls
+    assert len(records(register, "alice", "bob")) == 1
+    assert "age" not in first.headers
+
+
+def test_with_max_age_and_no_record_young_enough_the_answer_is_fresh(
+    upstreams: FakeUpstreams, realtime: Invoke, register: Invoke
+) -> None:
+    upstreams.developer("alice", organisations=["Acme"])
+    upstreams.developer("bob", organisations=["Beta"])
+
+    first = realtime("/connected/realtime/alice/bob?max_age=3600")
+    second = realtime("/connected/realtime/alice/bob?max_age=0")
+
+    assert (first.status, second.status) == (200, 200)
+    assert "age" not in first.headers
+    assert "age" not in second.headers
+    assert len(records(register, "alice", "bob")) == 2
+
+
+@pytest.mark.parametrize("value", ["-1", "soon", "2592001", "1.5", ""])
+def test_a_bad_max_age_is_a_400_and_calls_nothing(upstreams: FakeUpstreams, realtime: Invoke, value: str) -> None:
+    answer = realtime(f"/connected/realtime/alice/bob?max_age={value}")
+
+    assert answer.status == 400
+    assert answer.body == {"errors": ["max_age must be whole seconds from 0 to 2592000"]}
+    assert sum(upstreams.count(endpoint) for endpoint in ENDPOINTS) == 0
+
+
+def test_an_answer_over_the_read_budget_is_a_422_and_no_record(
+    upstreams: FakeUpstreams, realtime: Invoke, register: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a read budget of 1,500 users, and two accounts whose lists are longer
+    monkeypatch.setenv("MAX_X_USERS_READ", "1500")
+    upstreams.developer("alice", organisations=["Acme"], other_following=2000, other_followers=2000)
+    upstreams.developer("bob", organisations=["Acme"], other_following=2000, other_followers=2000)
+
+    answer = realtime("/connected/realtime/alice/bob")
+
+    assert answer.status == 422
+    assert answer.body == {
+        "errors": ["cannot tell whether alice follows bob on twitter within the read budget of 1500 users"]
+    }
+    assert upstreams.x_users_returned == 0
+    assert records(register, "alice", "bob") == []
+
+
+def test_once_the_days_budget_is_spent_fresh_answers_are_503_until_midnight_and_the_register_still_answers(
+    upstreams: FakeUpstreams, realtime: Invoke, register: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a daily budget of 5 X users, and an answer that spends 4 (2 looked up, 2 listed)
+    monkeypatch.setenv("MAX_X_USERS_READ_PER_DAY", "5")
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"])
+    upstreams.developer("bob", organisations=["Acme"], follows=["alice"])
+    assert realtime("/connected/realtime/alice/bob").status == 200
+
+    # When two more fresh answers are asked for, and then one from the register
+    second = realtime("/connected/realtime/alice/bob")
+    third = realtime("/connected/realtime/alice/bob")
+    remembered = realtime("/connected/realtime/alice/bob?max_age=600")
+
+    # Then the second still fits (4 < 5), the third is refused with Retry-After to midnight UTC, no list read
+    assert second.status == 200
+    assert third.status == 503
+    assert third.body == {"errors": ["the daily twitter read budget is spent"]}
+    assert 1 <= int(third.headers["retry-after"]) <= 86400
+    assert upstreams.count("x_following") + upstreams.count("x_followers") == 4
+    assert (remembered.status, "age" in remembered.headers) == (200, True)
+    assert len(records(register, "alice", "bob")) == 2
+
+
+def test_two_impossible_handles_are_refused_before_credentials_are_loaded(
+    upstreams: FakeUpstreams, realtime: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a new stack whose secret is still empty
+    monkeypatch.delenv("TWITTER_BEARER_TOKEN")
+    monkeypatch.setenv("CREDENTIALS_SECRET_ARN", "arn:aws:secretsmanager:eu-west-1:000000000000:secret:nothing")
+
+    answer = realtime("/connected/realtime/no.such.dev/nor.this.one")
+
+    assert answer.status == 404
+    assert answer.body["errors"] == [
+        "no.such.dev is no a valid user in github",
+        "no.such.dev is no a valid user in twitter",
+        "nor.this.one is no a valid user in github",
+        "nor.this.one is no a valid user in twitter",
+    ]
+    assert sum(upstreams.count(endpoint) for endpoint in ENDPOINTS) == 0

@@ -1,31 +1,42 @@
 """The connection check against in-memory GitHub and X: which calls it makes, what it reads, what it records."""
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from connected.connection import ConnectionService, common_organisations
+from connected.connection import ConnectionService, ReadLimits, common_organisations
 from connected.errors import (
+    DailyBudgetSpentError,
     FollowsUnreadableError,
     ListUnreadableError,
+    OverBudgetError,
     RegisterUnavailableError,
     SameHandleError,
     UnknownUsersError,
     UpstreamError,
 )
 from connected.models import Verdict
-from local.world import Developer, World, WorldGitHub, WorldX
-from tests.support.fakes import InMemoryRegister
+from local.world import Developer, InMemoryRegister, World, WorldGitHub, WorldX
 
 
 class Harness:
-    def __init__(self) -> None:
+    def __init__(self, limits: ReadLimits | None = None) -> None:
         self.world = World()
         self.github = WorldGitHub(self.world)
         self.x = WorldX(self.world)
         self.register = InMemoryRegister()
-        self.service = ConnectionService(self.github, self.x, self.register, ThreadPoolExecutor(max_workers=2))
+        self.troubles: list[str] = []
+        self.service = ConnectionService(
+            self.github,
+            self.x,
+            self.register,
+            ThreadPoolExecutor(max_workers=2),
+            limits or ReadLimits(),
+            on_register_trouble=lambda operation, _error: self.troubles.append(operation),
+        )
 
     def developer(self, handle: str, **details: Any) -> Developer:
         return self.world.add(Developer(handle, **details))
@@ -225,3 +236,149 @@ def test_common_organisations_ignore_case_keep_github_spelling_and_sort() -> Non
     second = ["ACME", "Beta", "Zeta-org", "other"]
 
     assert common_organisations(first, second) == ("Acme", "beta", "zeta-Org")
+
+
+def test_a_direction_whose_lists_are_all_longer_than_the_budget_is_refused_before_any_read() -> None:
+    # Given a budget of 100 users, and both lists that could tell whether alice follows bob hold more
+    harness = Harness(ReadLimits(per_answer=100))
+    harness.developer("alice", organisations=["Acme"], follows=["bob"], other_following=150)
+    harness.developer("bob", organisations=["Acme"], follows=["alice"], other_followers=200)
+
+    # When the pair is answered
+    with pytest.raises(OverBudgetError) as refused:
+        harness.service.answer("alice", "bob")
+
+    # Then the counts decide it: no such list is read, and nothing is recorded
+    assert refused.value.messages == (
+        "cannot tell whether alice follows bob on twitter within the read budget of 100 users",
+    )
+    assert "alice/following" not in harness.x.lists_read
+    assert "bob/followers" not in harness.x.lists_read
+    assert harness.register.count == 0
+
+
+def test_a_budget_met_while_reading_stops_the_read_and_refuses_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given X's counts say alice follows 50, but her list holds 1,500 (counts can lag the lists)
+    harness = Harness(ReadLimits(per_answer=1000))
+    alice = harness.developer("alice", organisations=["Acme"], follows=["bob"], other_following=1500)
+    harness.developer("bob", organisations=["Acme"], follows=["alice"], other_followers=5000, other_following=3000)
+    listed = harness.world.following_ids
+    monkeypatch.setattr(
+        harness.world,
+        "following_ids",
+        lambda developer: sorted(listed(developer), key=str.isdigit) if developer is alice else listed(developer),
+    )
+    monkeypatch.setattr(harness.x, "find_accounts", _lagging_counts(harness.x.find_accounts, "alice", following=50))
+
+    with pytest.raises(OverBudgetError) as refused:
+        harness.service.answer("alice", "bob")
+
+    assert refused.value.x_users_read == 1000
+    assert harness.x.users_read == 1000
+    assert harness.register.count == 0
+
+
+def _lagging_counts(find_accounts: Any, name: str, following: int) -> Any:
+    def lagging(usernames: Any) -> Any:
+        return {
+            key: replace(account, following_count=following) if key == name else account
+            for key, account in find_accounts(usernames).items()
+        }
+
+    return lagging
+
+
+def test_no_budget_reads_as_far_as_the_lists_go() -> None:
+    harness = Harness(ReadLimits(per_answer=0))
+    harness.developer("alice", organisations=["Acme"], follows=["bob"], other_following=2500, other_followers=2500)
+    harness.developer("bob", organisations=["Acme"], follows=["alice"], other_following=2500, other_followers=2500)
+
+    answer = harness.service.answer("alice", "bob")
+
+    assert answer.verdict.connected
+
+
+def test_a_spent_day_refuses_fresh_answers_before_any_follow_list_until_midnight_utc() -> None:
+    # Given today's count of X users billed has reached the daily budget
+    harness = Harness(ReadLimits(per_day=500))
+    harness.register.x_users_billed = 500
+    harness.developer("alice", organisations=["Acme"], follows=["bob"])
+    harness.developer("bob", organisations=["Acme"], follows=["alice"])
+
+    # When a fresh answer is asked for
+    with pytest.raises(DailyBudgetSpentError) as refused:
+        harness.service.answer("alice", "bob")
+
+    # Then it is refused until the next midnight UTC, no list is read, and the lookup's two users are counted
+    now = datetime.now(UTC)
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+    assert abs(refused.value.retry_after_seconds - (midnight - now).total_seconds()) <= 2
+    assert harness.x.lists_read == []
+    assert harness.register.x_users_billed == 502
+    assert harness.register.count == 0
+
+
+def test_every_answer_that_called_x_adds_what_x_billed_whatever_its_status() -> None:
+    harness = Harness(ReadLimits(per_day=10_000))
+    harness.developer("alice", organisations=["Acme"], follows=["bob"], other_followers=7)
+    harness.developer("bob", organisations=["Acme"], follows=["alice"], other_followers=3)
+
+    answer = harness.service.answer("alice", "bob")
+    with pytest.raises(UnknownUsersError):
+        harness.service.answer("alice", "nobody")
+
+    assert harness.register.x_users_billed == (2 + answer.x_users_read) + 1
+
+
+def test_a_register_that_cannot_count_never_blocks_an_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    harness = Harness(ReadLimits(per_day=10))
+    harness.developer("alice", organisations=["Acme"])
+    harness.developer("bob", organisations=["Beta"])
+    monkeypatch.setattr(harness.register, "add_x_users_billed", _unreachable)
+
+    answer = harness.service.answer("alice", "bob")
+
+    assert answer.verdict == Verdict(connected=False)
+    assert harness.troubles == ["count the X users billed today", "count the X users billed today"]
+
+
+def _unreachable(*_args: Any) -> Any:
+    raise RegisterUnavailableError("the table cannot be reached")
+
+
+def test_a_young_enough_record_is_the_answer_without_a_call_or_a_new_record() -> None:
+    harness = Harness()
+    harness.developer("alice", organisations=["Acme"], follows=["bob"])
+    harness.developer("bob", organisations=["Acme"], follows=["alice"])
+    first = harness.service.answer("alice", "bob")
+
+    again = harness.service.answer("BOB", "alice", max_age=timedelta(minutes=5))
+
+    assert (again.from_register, again.verdict, again.record) == (True, first.verdict, first.record)
+    assert sorted(harness.github.calls) == ["alice", "bob"]
+    assert harness.register.count == 1
+
+
+def test_a_record_older_than_max_age_gives_way_to_a_fresh_answer() -> None:
+    harness = Harness()
+    harness.developer("alice", organisations=["Acme"])
+    harness.developer("bob", organisations=["Beta"])
+    harness.service.answer("alice", "bob")
+
+    again = harness.service.answer("alice", "bob", max_age=timedelta(seconds=0))
+
+    assert not again.from_register
+    assert harness.register.count == 2
+
+
+def test_a_register_that_cannot_be_read_gives_way_to_a_fresh_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    harness = Harness()
+    harness.developer("alice", organisations=["Acme"])
+    harness.developer("bob", organisations=["Beta"])
+    monkeypatch.setattr(harness.register, "latest", _unreachable)
+
+    answer = harness.service.answer("alice", "bob", max_age=timedelta(days=1))
+
+    assert not answer.from_register
+    assert harness.troubles == ["read the latest answer"]
+    assert harness.register.count == 1

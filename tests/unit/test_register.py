@@ -2,18 +2,31 @@
 
 from datetime import UTC, datetime
 from itertools import count
+from typing import Any
 
 import boto3
 import pytest
 
 from connected.errors import RegisterUnavailableError
 from connected.handles import Pair
-from connected.models import Verdict
+from connected.models import Record, Verdict
 from connected.register import DynamoDBRegister
 from tests.conftest import TABLE_NAME
 
 PAIR = Pair.of("alice", "bob")
 CONNECTED = Verdict(connected=True, organisations=("Acme", "beta"))
+
+
+def every_record(store: DynamoDBRegister, pair: Pair) -> list[Record]:
+    """The pair's records, oldest first, every query page followed, as the register route reads them."""
+    return [record for _position, record in store.records(pair)]
+
+
+def counted_queries(client: Any) -> list[dict[str, Any]]:
+    """The parameters of every Query the client sends from now on."""
+    sent: list[dict[str, Any]] = []
+    client.meta.events.register("provide-client-params.dynamodb.Query", lambda params, **_: sent.append(dict(params)))
+    return sent
 
 
 def fixed_clock() -> datetime:
@@ -32,7 +45,7 @@ def test_records_come_back_oldest_first_with_whole_second_times(dynamodb: object
     store.record(PAIR, Verdict(connected=False))
     store.record(PAIR, CONNECTED)
 
-    history = [record.to_json() for record in store.history(Pair.of("BOB", "Alice"))]
+    history = [record.to_json() for record in every_record(store, Pair.of("BOB", "Alice"))]
 
     assert history == [
         {"registered_at": "2019-09-13T09:30:59Z", "connected": False},
@@ -46,7 +59,7 @@ def test_writes_in_the_same_microsecond_are_all_kept(dynamodb: object) -> None:
     for _ in range(5):
         store.record(PAIR, CONNECTED)
 
-    assert len(store.history(PAIR)) == 5
+    assert len(every_record(store, PAIR)) == 5
 
 
 def test_a_colliding_sort_key_is_never_overwritten_but_retried(dynamodb: object) -> None:
@@ -56,7 +69,7 @@ def test_a_colliding_sort_key_is_never_overwritten_but_retried(dynamodb: object)
 
     store.record(PAIR, CONNECTED)
 
-    assert {record.verdict for record in store.history(PAIR)} == {Verdict(connected=False), CONNECTED}
+    assert {record.verdict for record in every_record(store, PAIR)} == {Verdict(connected=False), CONNECTED}
 
 
 def test_a_write_that_keeps_colliding_fails_loudly(dynamodb: object) -> None:
@@ -78,7 +91,7 @@ def test_pairs_do_not_see_each_others_records(dynamodb: object) -> None:
     store = DynamoDBRegister(boto3.client("dynamodb"), TABLE_NAME)
     store.record(PAIR, CONNECTED)
 
-    assert store.history(Pair.of("alice", "carol")) == []
+    assert every_record(store, Pair.of("alice", "carol")) == []
 
 
 def test_history_follows_every_page_of_a_long_register(dynamodb: object) -> None:
@@ -96,7 +109,7 @@ def test_history_follows_every_page_of_a_long_register(dynamodb: object) -> None
     for _ in range(300):
         store.record(PAIR, Verdict(connected=True, organisations=organisations))
 
-    history = store.history(PAIR)
+    history = every_record(store, PAIR)
 
     assert len(history) == 300
     assert len(queries) >= 2
@@ -130,7 +143,7 @@ def test_expired_records_not_yet_removed_by_ttl_are_left_out(dynamodb: object) -
 
     now[0] = datetime(2019, 9, 14, 12, 0, tzinfo=UTC)
 
-    assert [record.verdict for record in store.history(PAIR)] == [Verdict(connected=False)]
+    assert [record.verdict for record in every_record(store, PAIR)] == [Verdict(connected=False)]
 
 
 def test_the_health_check_passes_on_a_reachable_table(dynamodb: object) -> None:
@@ -140,3 +153,54 @@ def test_the_health_check_passes_on_a_reachable_table(dynamodb: object) -> None:
 def test_the_health_check_fails_on_a_missing_table(dynamodb: object) -> None:
     with pytest.raises(RegisterUnavailableError, match="cannot be reached"):
         DynamoDBRegister(boto3.client("dynamodb"), "no-such-table").check()
+
+
+def test_the_latest_record_is_the_newest_in_one_query_of_one_item(dynamodb: object) -> None:
+    client = boto3.client("dynamodb")
+    days = iter([datetime(2019, 9, day, tzinfo=UTC) for day in (13, 14, 15)])
+    store = DynamoDBRegister(client, TABLE_NAME, clock=lambda: next(days, datetime(2019, 9, 16, tzinfo=UTC)))
+    queries = counted_queries(client)
+    for verdict in (CONNECTED, Verdict(connected=False), CONNECTED):
+        store.record(PAIR, verdict)
+
+    latest = store.latest(Pair.of("BOB", "alice"))
+
+    assert latest is not None
+    assert (latest.registered_at, latest.verdict) == (datetime(2019, 9, 15, tzinfo=UTC), CONNECTED)
+    assert [(query["ScanIndexForward"], query["Limit"]) for query in queries] == [(False, 1)]
+    assert store.latest(Pair.of("alice", "carol")) is None
+
+
+def test_an_expired_latest_record_is_none(dynamodb: object) -> None:
+    now = [datetime(2019, 9, 13, tzinfo=UTC)]
+    store = DynamoDBRegister(boto3.client("dynamodb"), TABLE_NAME, clock=lambda: now[0], retention_days=1)
+    store.record(PAIR, CONNECTED)
+    now[0] = datetime(2019, 9, 15, tzinfo=UTC)
+
+    assert store.latest(PAIR) is None
+
+
+def test_the_daily_count_of_x_users_billed_adds_up_per_utc_day_beside_the_pairs(dynamodb: object) -> None:
+    # Given a register whose clock moves from one UTC day to the next
+    client = boto3.client("dynamodb")
+    now = [datetime(2019, 9, 13, 23, 0, tzinfo=UTC)]
+    store = DynamoDBRegister(client, TABLE_NAME, clock=lambda: now[0])
+    store.record(PAIR, CONNECTED)
+
+    # When users are counted on the first day, then read and counted on the next
+    first_day = [store.add_x_users_billed(users) for users in (0, 7, 5, 0)]
+    now[0] = datetime(2019, 9, 14, 0, 30, tzinfo=UTC)
+    second_day = [store.add_x_users_billed(users) for users in (0, 3)]
+
+    # Then each day has its own total, kept under a key no pair can have, expiring a week later
+    assert first_day == [0, 7, 12, 12]
+    assert second_day == [0, 3]
+    counters = [item for item in client.scan(TableName=TABLE_NAME)["Items"] if "#" not in item["pair"]["S"]]
+    assert sorted(item["recorded_at"]["S"] for item in counters) == ["2019-09-13", "2019-09-14"]
+    assert min(int(item["expires_at"]["N"]) for item in counters) == int(datetime(2019, 9, 21, tzinfo=UTC).timestamp())
+    assert every_record(store, PAIR) == [Record(datetime(2019, 9, 13, 23, 0, tzinfo=UTC), CONNECTED)]
+
+
+def test_a_count_that_cannot_be_written_is_a_register_error(dynamodb: object) -> None:
+    with pytest.raises(RegisterUnavailableError, match="daily count"):
+        DynamoDBRegister(boto3.client("dynamodb"), "no-such-table").add_x_users_billed(1)

@@ -28,10 +28,17 @@ def test_defaults_point_at_github_com_with_bounded_timeouts() -> None:
     assert settings.timeouts == (3.05, 8.0)
     assert settings.env_credentials is None
     assert settings.retention_days == 0
+    assert (settings.max_x_users_read, settings.max_x_users_read_per_day) == (5000, 100_000)
 
 
 def test_a_retention_in_days_is_read() -> None:
     assert Settings.from_env({**BASE, "REGISTER_RETENTION_DAYS": "365"}).retention_days == 365
+
+
+def test_the_x_read_caps_are_read_and_zero_means_none() -> None:
+    settings = Settings.from_env({**BASE, "MAX_X_USERS_READ": "0", "MAX_X_USERS_READ_PER_DAY": "250"})
+
+    assert (settings.max_x_users_read, settings.max_x_users_read_per_day) == (0, 250)
 
 
 def test_a_github_enterprise_url_is_accepted_without_its_trailing_slash() -> None:
@@ -50,6 +57,8 @@ def test_a_github_enterprise_url_is_accepted_without_its_trailing_slash() -> Non
         {**BASE, "UPSTREAM_CONNECT_TIMEOUT": "45"},
         {**BASE, "REGISTER_RETENTION_DAYS": "-1"},
         {**BASE, "REGISTER_RETENTION_DAYS": "a week"},
+        {**BASE, "MAX_X_USERS_READ": "-5"},
+        {**BASE, "MAX_X_USERS_READ_PER_DAY": "lots"},
     ],
 )
 def test_a_bad_configuration_is_refused_with_the_variable_named(environ: dict[str, str]) -> None:

@@ -18,9 +18,13 @@ def statements(function: str) -> list[dict[str, Any]]:
     return [statement for policy in policies for statement in policy["Statement"]]
 
 
-def test_the_realtime_function_may_only_put_records_and_read_its_secret() -> None:
+def test_the_realtime_function_may_only_put_query_and_count_on_the_table_and_read_its_secret() -> None:
     assert statements("RealtimeFunction") == [
-        {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": {"Fn::GetAtt": ["RegisterTable", "Arn"]}},
+        {
+            "Effect": "Allow",
+            "Action": ["dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+            "Resource": {"Fn::GetAtt": ["RegisterTable", "Arn"]},
+        },
         {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": {"Ref": "CredentialsSecret"}},
     ]
 

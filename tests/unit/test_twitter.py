@@ -9,7 +9,7 @@ import requests
 import tweepy
 
 from connected.errors import (
-    ListUnreadableError,
+    FollowListUnreadable,
     UpstreamError,
     UpstreamRateLimitedError,
     UpstreamTimeoutError,
@@ -84,9 +84,9 @@ def test_the_scan_stops_at_the_page_where_the_account_appears(upstreams: FakeUps
     upstreams.developer("bob")
     found = accounts(x, "alice", "bob")
 
-    scan = x.following_includes(found["alice"], found["bob"])
+    scan = x.following_includes(found["alice"], [found["bob"]])
 
-    assert (scan.found, scan.pages, scan.users_read) == (True, 1, 1000)
+    assert (scan.found, scan.pages, scan.users_read) == (frozenset({found["bob"].id}), 1, 1000)
     assert upstreams.count("x_following") == 1
 
 
@@ -99,9 +99,9 @@ def test_a_target_on_the_third_page_is_found_after_three_pages(
     bob_last = [*upstreams.world.following_ids(carol), found["bob"].id]
     monkeypatch.setattr(upstreams.world, "following_ids", lambda _developer: bob_last)
 
-    scan = x.following_includes(found["carol"], found["bob"])
+    scan = x.following_includes(found["carol"], [found["bob"]])
 
-    assert (scan.found, scan.pages, scan.users_read) == (True, 3, 2501)
+    assert (scan.found, scan.pages, scan.users_read) == (frozenset({found["bob"].id}), 3, 2501)
     assert upstreams.count("x_following") == 3
     sent = parse_qs(urlsplit(str(upstreams.requests["x_following"][1].url)).query)
     assert sent["max_results"] == ["1000"]
@@ -113,9 +113,9 @@ def test_a_list_without_the_account_is_read_to_its_end(upstreams: FakeUpstreams,
     upstreams.developer("bob")
     found = accounts(x, "alice", "bob")
 
-    scan = x.followers_include(found["alice"], found["bob"])
+    scan = x.followers_include(found["alice"], [found["bob"]])
 
-    assert (scan.found, scan.pages, scan.users_read) == (False, 2, 1500)
+    assert (scan.found, scan.pages, scan.users_read, scan.complete) == (frozenset(), 2, 1500, True)
 
 
 def test_an_empty_list_costs_nothing(upstreams: FakeUpstreams, x: XClient) -> None:
@@ -123,9 +123,9 @@ def test_an_empty_list_costs_nothing(upstreams: FakeUpstreams, x: XClient) -> No
     upstreams.developer("bob")
     found = accounts(x, "alice", "bob")
 
-    scan = x.followers_include(found["alice"], found["bob"])
+    scan = x.followers_include(found["alice"], [found["bob"]])
 
-    assert (scan.found, scan.users_read) == (False, 0)
+    assert (scan.found, scan.users_read) == (frozenset(), 0)
 
 
 def test_too_many_requests_waits_until_x_resets(upstreams: FakeUpstreams, x: XClient) -> None:
@@ -170,7 +170,7 @@ def test_a_list_page_failing_mid_pagination_is_an_upstream_error(upstreams: Fake
     upstreams.fail("x_followers", reply(503), reply(503), reply(503), after=1)
 
     with pytest.raises(UpstreamError, match="answered 503"):
-        x.followers_include(found["alice"], found["bob"])
+        x.followers_include(found["alice"], [found["bob"]])
 
 
 def test_waiting_on_rate_limits_is_refused() -> None:
@@ -223,14 +223,11 @@ def test_a_page_of_only_errors_is_an_unreadable_list_never_the_end_of_it(upstrea
     upstreams.fail("x_followers", x_list_unreadable(), after=1)
 
     # When bob is looked for in it
-    with pytest.raises(ListUnreadableError) as unreadable:
-        x.followers_include(found["alice"], found["bob"])
+    with pytest.raises(FollowListUnreadable) as unreadable:
+        x.followers_include(found["alice"], [found["bob"]])
 
-    # Then the direction is undecided, naming whose lists, with the users X returned before
-    assert unreadable.value.messages == (
-        "cannot tell whether bob follows alice on twitter: alice's lists became unreadable",
-    )
-    assert unreadable.value.x_users_read == 1000
+    # Then the list is unreadable, not ended: whose lists, with the users X returned before
+    assert (unreadable.value.account, unreadable.value.x_users_read) == ("alice", 1000)
 
 
 def test_an_empty_page_without_errors_is_the_end_of_the_list(upstreams: FakeUpstreams, x: XClient) -> None:
@@ -239,7 +236,7 @@ def test_an_empty_page_without_errors_is_the_end_of_the_list(upstreams: FakeUpst
     found = accounts(x, "alice", "bob")
     upstreams.fail_every_time("x_following", reply(200, {"meta": {"result_count": 0}}))
 
-    assert x.following_includes(found["alice"], found["bob"]).found is False
+    assert x.following_includes(found["alice"], [found["bob"]]).found == frozenset()
 
 
 def test_spent_credits_are_their_own_error_and_not_retried(upstreams: FakeUpstreams, x: XClient) -> None:
@@ -262,3 +259,39 @@ def test_a_spent_usage_cap_is_no_rate_limit_and_has_no_retry_after(upstreams: Fa
     )
     assert capped.value.retry_after_seconds is None
     assert upstreams.count("x_users") == 1
+
+
+def test_one_read_looks_for_several_accounts_and_stops_once_all_are_found(
+    upstreams: FakeUpstreams, x: XClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upstreams.developer("alice", other_followers=2500)
+    upstreams.developer("bob")
+    upstreams.developer("carol")
+    found = accounts(x, "alice", "bob", "carol")
+    listed = upstreams.world.follower_ids(upstreams.world.developers["alice"])
+    monkeypatch.setattr(
+        upstreams.world, "follower_ids", lambda _developer: [found["bob"].id, *listed, found["carol"].id]
+    )
+
+    scan = x.followers_include(found["alice"], [found["bob"], found["carol"]])
+
+    assert scan.found == {found["bob"].id, found["carol"].id}
+    assert (scan.pages, scan.users_read, scan.complete) == (3, 2502, True)
+
+
+def test_a_read_budget_caps_the_users_asked_for_and_leaves_the_scan_incomplete(
+    upstreams: FakeUpstreams, x: XClient
+) -> None:
+    # Given alice has 2,500 followers, bob not among them
+    upstreams.developer("alice", other_followers=2500)
+    upstreams.developer("bob")
+    found = accounts(x, "alice", "bob")
+
+    # When bob is looked for with 1,200 users to spend
+    scan = x.followers_include(found["alice"], [found["bob"]], max_users=1200)
+
+    # Then X is asked for 1,000, then 200, never more, and the scan says it could not tell
+    asked = [parse_qs(urlsplit(str(sent.url)).query)["max_results"] for sent in upstreams.requests["x_followers"]]
+    assert asked == [["1000"], ["200"]]
+    assert (scan.found, scan.users_read, scan.complete) == (frozenset(), 1200, False)
+    assert upstreams.x_users_returned == 1200

@@ -8,6 +8,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 
 from connected.errors import ERRORS, ConnectedError, ErrorEntry
+from connected.freshness import MAX_AGE_LIMIT_SECONDS
 from connected.history import MAX_LIMIT, UNPAGED_RECORD_CAP
 
 JSON = "application/json"
@@ -38,6 +39,12 @@ RECORD_SCHEMA: dict[str, Any] = {
 }
 RETRY_AFTER: dict[str, OpenAPIResponseHeader] = {
     "Retry-After": {"description": "Seconds until the upstream's rate limit resets.", "schema": {"type": "integer"}}
+}
+AGE: dict[str, OpenAPIResponseHeader] = {
+    "Age": {
+        "description": "Only on an answer taken from the register (`max_age`): seconds since it was recorded.",
+        "schema": {"type": "integer"},
+    }
 }
 NEXT_PAGE: dict[str, OpenAPIResponseHeader] = {
     "Link": {
@@ -84,12 +91,15 @@ def _example_name(error: ConnectedError) -> str:
 
 
 REALTIME_RESPONSES: dict[int, OpenAPIResponse] = {
-    200: _json(
-        "The answer, now recorded in the register.",
-        VERDICT_SCHEMA,
-        connected={"connected": True, "organisations": ["Acme", "beta"]},
-        not_connected={"connected": False},
-    ),
+    200: {
+        **_json(
+            "The answer: fresh and now recorded in the register, or, with `max_age`, the pair's latest record.",
+            VERDICT_SCHEMA,
+            connected={"connected": True, "organisations": ["Acme", "beta"]},
+            not_connected={"connected": False},
+        ),
+        "headers": AGE,
+    },
     **_error_responses("realtime"),
 }
 
@@ -107,6 +117,17 @@ REGISTER_RESPONSES: dict[int, OpenAPIResponse] = {
     },
     **_error_responses("register"),
 }
+
+REALTIME_PARAMETERS: list[dict[str, Any]] = [
+    {
+        "name": "max_age",
+        "in": "query",
+        "required": False,
+        "description": "Seconds (0 to 30 days): when the pair's latest recorded answer is at most this old, it is "
+        "given, with an `Age` header, without asking GitHub or X and without a new record. Absent: always fresh.",
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_AGE_LIMIT_SECONDS},
+    },
+]
 
 REGISTER_PARAMETERS: list[dict[str, Any]] = [
     {

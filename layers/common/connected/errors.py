@@ -39,6 +39,10 @@ class UnknownUsersError(ConnectedError):
     """One or more handles name no user on a service; messages follow the contract's order, in its wording
     ("is no a valid user")."""
 
+    @staticmethod
+    def message(handle: str, service: str) -> str:
+        return f"{handle} is no a valid user in {service}"
+
 
 class UndecidableError(ConnectedError):
     """No follow list that could decide a direction can be read with an app token."""
@@ -62,6 +66,26 @@ class ListUnreadableError(UndecidableError):
             f"cannot tell whether {follower} follows {followed} on twitter: {unreadable}'s lists became unreadable"
         )
         self.unreadable = unreadable
+        self.x_users_read = x_users_read
+
+
+class OverBudgetError(UndecidableError):
+    """A direction that cannot be decided within what is left of the answer's X read budget."""
+
+    def __init__(self, follower: str, followed: str, budget: int, x_users_read: int) -> None:
+        super().__init__(
+            f"cannot tell whether {follower} follows {followed} on twitter within the read budget of {budget} users"
+        )
+        self.x_users_read = x_users_read
+
+
+class FollowListUnreadable(Exception):  # noqa: N818  (a signal between the X client and the check)
+    """A follow list answered only `errors` (X's partial errors): its account turned protected, was suspended
+    or deleted after the lookup. The connection check reads another list, or answers `ListUnreadableError`."""
+
+    def __init__(self, account: str, x_users_read: int) -> None:
+        super().__init__(f"{account}'s follow lists became unreadable")
+        self.account = account
         self.x_users_read = x_users_read
 
 
@@ -96,6 +120,16 @@ class XUsageCappedError(ConnectedError):
     def __init__(self, period: str | None = None) -> None:
         cap = f"the {period.lower()} usage cap" if period else "a usage cap"
         super().__init__(f"twitter usage cap reached: {cap} of the X developer account is spent")
+
+
+class DailyBudgetSpentError(ConnectedError):
+    """The X users billed today (UTC) reached MAX_X_USERS_READ_PER_DAY: no fresh answer until midnight UTC."""
+
+    retry_after_seconds: int
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__("the daily twitter read budget is spent")
+        self.retry_after_seconds = retry_after_seconds
 
 
 class UpstreamTimeoutError(ConnectedError):
@@ -151,7 +185,7 @@ ERRORS: Mapping[type[ConnectedError], ErrorEntry] = {
         "bad_request",
         "A bad query parameter.",
         InvalidQueryError("since must not be later than until"),
-        REGISTER,
+        BOTH,
     ),
     UnknownUsersError: ErrorEntry(
         HTTPStatus.NOT_FOUND,
@@ -173,6 +207,12 @@ ERRORS: Mapping[type[ConnectedError], ErrorEntry] = {
         "The function is not configured (logged).",
         ConfigurationError("the service is not configured: TABLE_NAME is not set"),
         BOTH,
+    ),
+    OverBudgetError: ErrorEntry(
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+        "over_budget",
+        "A follow direction cannot be decided within the answer's X read budget (MAX_X_USERS_READ).",
+        OverBudgetError("alice", "bob", 5000, 5000),
     ),
     UpstreamError: ErrorEntry(
         HTTPStatus.BAD_GATEWAY,
@@ -198,6 +238,13 @@ ERRORS: Mapping[type[ConnectedError], ErrorEntry] = {
         "A usage cap of the X account is spent (no Retry-After: the cap must be raised or its period end).",
         XUsageCappedError("Daily"),
     ),
+    DailyBudgetSpentError: ErrorEntry(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "daily_budget_spent",
+        "The day's X read budget (MAX_X_USERS_READ_PER_DAY) is spent: Retry-After is the next midnight UTC; "
+        "answers from the register (max_age) still work.",
+        DailyBudgetSpentError(37800),
+    ),
     RegisterUnavailableError: ErrorEntry(
         HTTPStatus.SERVICE_UNAVAILABLE,
         "register_error",
@@ -215,6 +262,22 @@ ERRORS: Mapping[type[ConnectedError], ErrorEntry] = {
         HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "An unexpected failure (logged).", UnexpectedError(), BOTH
     ),
 }
+
+
+def cause_of(error: BaseException) -> dict[str, str]:
+    """What an operator needs to tell failures apart: the exception type of the error and of its root cause,
+    and, for AWS, the error code (ThrottlingException, AccessDeniedException, ResourceNotFoundException...)."""
+    cause: dict[str, str] = {"error_type": type(error).__name__}
+    root = error
+    while root.__cause__ is not None:
+        root = root.__cause__
+    if root is not error:
+        cause["cause_type"] = type(root).__name__
+    response = getattr(root, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    if isinstance(code, str):
+        cause["aws_error_code"] = code
+    return cause
 
 
 def entry_of(error: BaseException) -> ErrorEntry:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from aws_lambda_powertools import Logger
 
@@ -48,24 +48,53 @@ class RegisterBuiltAside:
 
     Creating the DynamoDB client (importing boto3, loading its service models) is the largest single part
     of the realtime function's cold start. Built aside, it is made while the first answer waits on GitHub
-    and X, and `record` waits for it only if it is not done yet; `make bench` shows the difference. A
-    failure to build it is raised by `record`, where it would otherwise have been raised before any
-    upstream call: still an answer with the same status, and still nothing recorded."""
+    and X, and each use waits for it only if it is not done yet; `make bench` shows the difference. A
+    failure to build it is raised by the use that meets it, where it would otherwise have been raised before
+    any upstream call: still an answer with the same status, and still nothing recorded. The next use builds
+    it again, so a passing failure does not stay for the container's life."""
 
     def __init__(self, executor: Executor) -> None:
+        self._executor = executor
+        self._lock = threading.Lock()
         self._store = executor.submit(register_store)
 
     def record(self, pair: Pair, verdict: Verdict) -> Record:
-        return self._store.result().record(pair, verdict)
+        return self._built().record(pair, verdict)
+
+    def latest(self, pair: Pair) -> Record | None:
+        return self._built().latest(pair)
+
+    def add_x_users_billed(self, users: int) -> int:
+        return self._built().add_x_users_billed(users)
 
     def wait(self) -> None:
         """Returns once the build has ended, however it ended."""
         self._store.exception()
 
+    def _built(self) -> DynamoDBRegister:
+        with self._lock:
+            store = self._store
+        try:
+            return store.result()
+        except Exception:
+            with self._lock:
+                if self._store is store:
+                    self._store = self._executor.submit(register_store)
+            raise
+
+
+class ServiceObserver(Protocol):
+    """Hears of every upstream request the real clients make, and of register trouble that fails no answer."""
+
+    def upstream_call(self, call: UpstreamCall) -> None: ...
+
+    def register_trouble(self, operation: str, error: Exception) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class _Built:
     credentials: Credentials
+    observer: ServiceObserver | None
     service: ConnectionService
     register: RegisterBuiltAside
 
@@ -100,25 +129,38 @@ def upstream_executor() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=UPSTREAM_THREADS, thread_name_prefix="upstream")
 
 
-def connection_service(observe: UpstreamObserver | None = None) -> ConnectionService:
-    """The service for this invocation; rebuilt only when the credentials change (a rotated secret).
-    `observe` hears of every upstream request the real clients make."""
+def connection_service(observer: ServiceObserver | None = None) -> ConnectionService:
+    """The service for this invocation, built with `observer`; built again only when the credentials change
+    (a rotated secret) or another observer is given."""
     global _built
     from connected.credentials import load_credentials
 
     with _lock:
         credentials = load_credentials(settings())
-        if _built is None or _built.credentials != credentials:
-            _built = _build(credentials, real_upstreams(settings(), credentials, observe))
+        if _built is None or _built.credentials != credentials or _built.observer is not observer:
+            _built = _build(credentials, observer)
         return _built.service
 
 
-def _build(credentials: Credentials, upstreams: Upstreams) -> _Built:
-    from connected.connection import ConnectionService
+def _build(credentials: Credentials, observer: ServiceObserver | None) -> _Built:
+    from connected.connection import ConnectionService, ReadLimits
 
+    upstreams = real_upstreams(settings(), credentials, observer.upstream_call if observer else None)
     executor = upstream_executor()
     register = RegisterBuiltAside(executor)
-    return _Built(credentials, ConnectionService(upstreams.github, upstreams.x, register, executor), register)
+    service = ConnectionService(
+        upstreams.github,
+        upstreams.x,
+        register,
+        executor,
+        ReadLimits(per_answer=settings().max_x_users_read, per_day=settings().max_x_users_read_per_day),
+        on_register_trouble=observer.register_trouble if observer else _ignore_trouble,
+    )
+    return _Built(credentials, observer, service, register)
+
+
+def _ignore_trouble(_operation: str, _error: Exception) -> None:
+    """No observer: the trouble is still a fresh answer, or one without the daily count."""
 
 
 def real_upstreams(settings: Settings, credentials: Credentials, observe: UpstreamObserver | None = None) -> Upstreams:

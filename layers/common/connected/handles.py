@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 
-from connected.errors import InvalidHandleError, SameHandleError
+from connected.errors import InvalidHandleError, SameHandleError, UnknownUsersError
 
 GITHUB_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 X_USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")
@@ -42,6 +42,21 @@ class Pair:
     def key(self) -> str:
         """The register's partition key; `#` cannot occur in a handle of either service."""
         return f"{self.first}#{self.second}"
+
+
+def refuse_without_calls(dev1: str, dev2: str) -> None:
+    """What a realtime answer refuses before any call, credentials included: the same handle twice, and two
+    handles no service allows (every "no a valid user" error, as lookups would have listed them)."""
+    if same_handle(dev1, dev2):
+        raise SameHandleError(dev1, dev2)
+    if not any(can_be_handle(handle) for handle in (dev1, dev2)):
+        raise UnknownUsersError(
+            *(
+                UnknownUsersError.message(handle, service)
+                for handle in (dev1, dev2)
+                for service in ("github", "twitter")
+            )
+        )
 
 
 def register_pair(dev1: str, dev2: str) -> Pair:

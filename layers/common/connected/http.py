@@ -10,7 +10,7 @@ from urllib.parse import unquote
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 
-from connected.errors import ConnectedError, UnexpectedError, entry_of
+from connected.errors import ConnectedError, UnexpectedError, cause_of, entry_of
 
 
 def json_response(body: object, status: int = HTTPStatus.OK, headers: Mapping[str, str] | None = None) -> Response[str]:
@@ -46,8 +46,11 @@ def install_error_handlers(
 
     def handle_connected_error(error: ConnectedError) -> Response[str]:
         response = error_response(error)
-        log = logger.warning if response.status_code >= 500 else logger.info
-        log("request refused", extra={"status": response.status_code, "errors": list(error.messages)})
+        details = {"status": response.status_code, "errors": list(error.messages)}
+        if response.status_code >= 500:
+            logger.warning("request refused", extra={**details, **cause_of(error)})
+        else:
+            logger.info("request refused", extra=details)
         if on_refusal is not None:
             on_refusal(error)
         return response

@@ -36,8 +36,11 @@ class XAccount:
 
 @dataclass(frozen=True, slots=True)
 class FollowScan:
-    """Outcome of reading one follow list until a given account shows up or the list ends."""
+    """What reading one follow list found: the ids of the accounts looked for that are in it, what it cost, and
+    whether it was read far enough to tell for each of them (until all were found, or to its end). A scan cut
+    short by its read budget is not `complete`: who was not found may still be further down."""
 
-    found: bool
+    found: frozenset[str]
     users_read: int
     pages: int
+    complete: bool = True

@@ -1,7 +1,7 @@
 """The interfaces the connection check depends on, so it can be run against fakes, the demo world or the
 real services alike."""
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -20,21 +20,32 @@ class XDirectory(Protocol):
         """Accounts found, keyed by lower-cased username; unknown and suspended users are absent."""
         ...
 
-    def following_includes(self, account: XAccount, target: XAccount) -> FollowScan:
-        """Reads `account`'s following list until `target` appears."""
+    def following_includes(
+        self, account: XAccount, targets: Collection[XAccount], max_users: int | None = None
+    ) -> FollowScan:
+        """Reads `account`'s following list until every target appeared, the list ended, or `max_users` users
+        were read; raises `FollowListUnreadable` when the list answers only errors."""
         ...
 
-    def followers_include(self, account: XAccount, target: XAccount) -> FollowScan:
-        """Reads `account`'s followers list until `target` appears."""
+    def followers_include(
+        self, account: XAccount, targets: Collection[XAccount], max_users: int | None = None
+    ) -> FollowScan:
+        """Reads `account`'s followers list, likewise."""
         ...
 
 
-class RegisterWriter(Protocol):
+class AnswerRegister(Protocol):
+    """What the connection check asks of the register."""
+
     def record(self, pair: Pair, verdict: Verdict) -> Record: ...
 
+    def latest(self, pair: Pair) -> Record | None:
+        """The pair's newest record, if it has one."""
+        ...
 
-class RegisterReader(Protocol):
-    def history(self, pair: Pair) -> list[Record]: ...
+    def add_x_users_billed(self, users: int) -> int:
+        """Adds to today's (UTC) count of X users billed and returns the day's total."""
+        ...
 
 
 class RegisterPages(Protocol):

@@ -23,6 +23,10 @@ PARTITION_KEY = "pair"
 SORT_KEY = "recorded_at"
 EXPIRY = "expires_at"
 HEALTH_PARTITION = "_health"
+SPEND_PARTITION = "_x_users_billed"
+"""The daily counters of X users billed, one item per UTC day; a pair key always holds `#`, this one cannot."""
+SPEND_COUNT = "x_users_billed"
+SPEND_DAYS_KEPT = 8
 WRITE_ATTEMPTS = 3
 _KEY_NAMES = {"#pair": PARTITION_KEY}
 
@@ -95,6 +99,42 @@ class DynamoDBRegister:
             return Record(written_at, verdict)
         raise RegisterUnavailableError("the register could not record the answer; nothing was stored")
 
+    def latest(self, pair: Pair) -> Record | None:
+        """The pair's newest record, in one Query of one item; None when it has none (or only expired ones:
+        the newest expires last)."""
+        try:
+            page = self._client.query(
+                TableName=self._table_name,
+                ScanIndexForward=False,
+                Limit=1,
+                **_key_condition(pair, None, None),
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise RegisterUnavailableError("the register could not be read") from error
+        items = [item for item in page.get("Items", []) if not _expired(item, self._clock().timestamp())]
+        return _record(items[0]) if items else None
+
+    def add_x_users_billed(self, users: int) -> int:
+        """Adds to today's (UTC) count of X users billed, atomically, and returns the day's total; 0 reads it.
+        A counter expires a week after its day."""
+        today = self._clock().astimezone(UTC).date()
+        expires = datetime.combine(today, datetime.min.time(), UTC) + timedelta(days=SPEND_DAYS_KEPT)
+        try:
+            updated = self._client.update_item(
+                TableName=self._table_name,
+                Key={PARTITION_KEY: {"S": SPEND_PARTITION}, SORT_KEY: {"S": today.isoformat()}},
+                UpdateExpression="ADD #count :users SET #expires = if_not_exists(#expires, :expires)",
+                ExpressionAttributeNames={"#count": SPEND_COUNT, "#expires": EXPIRY},
+                ExpressionAttributeValues={
+                    ":users": {"N": str(users)},
+                    ":expires": {"N": str(int(expires.timestamp()))},
+                },
+                ReturnValues="ALL_NEW",
+            )
+            return int(updated["Attributes"][SPEND_COUNT]["N"])
+        except (ClientError, BotoCoreError, KeyError, ValueError) as error:
+            raise RegisterUnavailableError("the daily count of X users billed could not be updated") from error
+
     def check(self) -> None:
         """Proves the table answers, with the one permission the register function has: a one-item Query
         of a partition no pair can have (a pair key always holds `#`)."""
@@ -108,10 +148,6 @@ class DynamoDBRegister:
             )
         except (ClientError, BotoCoreError) as error:
             raise RegisterUnavailableError("the register's table cannot be reached") from error
-
-    def history(self, pair: Pair) -> list[Record]:
-        """Every record of the pair, oldest first, all query pages followed."""
-        return [record for _position, record in self.records(pair)]
 
     def records(
         self,

@@ -36,6 +36,10 @@ class Settings:
     read_timeout_seconds: float = 8.0
     credentials_secret_id: str | None = None
     retention_days: int = 0
+    max_x_users_read: int = 5000
+    """Follow-list users one answer may read; 0: no cap."""
+    max_x_users_read_per_day: int = 100_000
+    """X users the service may be billed for in a UTC day; 0: no daily guard."""
     cursor_signing_key: str = field(default="", repr=False)
     env_credentials: Credentials | None = field(default=None, repr=False)
 
@@ -51,7 +55,9 @@ class Settings:
             connect_timeout_seconds=_positive_seconds(env, "UPSTREAM_CONNECT_TIMEOUT", 3.05),
             read_timeout_seconds=_positive_seconds(env, "UPSTREAM_READ_TIMEOUT", 8.0),
             credentials_secret_id=env.get("CREDENTIALS_SECRET_ARN") or None,
-            retention_days=_retention_days(env.get("REGISTER_RETENTION_DAYS")),
+            retention_days=_whole_number(env, "REGISTER_RETENTION_DAYS", 0),
+            max_x_users_read=_whole_number(env, "MAX_X_USERS_READ", 5000),
+            max_x_users_read_per_day=_whole_number(env, "MAX_X_USERS_READ_PER_DAY", 100_000),
             cursor_signing_key=env.get("CURSOR_SIGNING_KEY") or f"connected-developers/{table_name}",
             env_credentials=_credentials_from_env(env),
         )
@@ -88,10 +94,10 @@ def _positive_seconds(env: Mapping[str, str], name: str, default: float) -> floa
     return seconds
 
 
-def _retention_days(raw: str | None) -> int:
-    """0 (the default) keeps records forever; otherwise DynamoDB's TTL removes them after so many days."""
-    if raw is None or raw.strip() == "":
-        return 0
-    if not raw.strip().isdigit():
-        raise ConfigurationError("the service is not configured: REGISTER_RETENTION_DAYS must be whole days, 0 or more")
+def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ConfigurationError(f"the service is not configured: {name} must be a whole number, 0 or more")
     return int(raw)

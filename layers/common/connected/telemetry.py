@@ -8,18 +8,22 @@ answer. Metric names are the contract with the template's alarms and dashboards.
 | UpstreamCalls | Count | upstream | HTTP requests to github or twitter, retries included |
 | UpstreamLatency | Milliseconds | upstream | their durations |
 | RegisterRecordsReturned | Count | | records in register answers |
+| RegisterTrouble | Count | operation | register calls that failed without failing an answer (the daily count) |
 """
 
 import threading
 import warnings
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
-from connected.errors import ConnectedError, entry_of
+from connected.errors import ConnectedError, cause_of, entry_of
+
+if TYPE_CHECKING:
+    from connected.connection import Answer
 
 # An invocation without a counted metric (a docs page, a refused request) is normal here, not worth a
 # warning in every such invocation's log.
@@ -30,6 +34,7 @@ X_USERS_READ = "XUsersRead"
 UPSTREAM_CALLS = "UpstreamCalls"
 UPSTREAM_LATENCY = "UpstreamLatency"
 REGISTER_RECORDS_RETURNED = "RegisterRecordsReturned"
+REGISTER_TROUBLE = "RegisterTrouble"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +65,18 @@ class Telemetry:
         with self._lock:
             self._pending.append(call)
 
-    def answered(self, connected: bool, x_users_read: int, lists_read: Iterable[str]) -> None:
-        outcome = "connected" if connected else "not_connected"
+    def answered(self, answer: "Answer") -> None:
+        if answer.from_register:
+            outcome = "from_register"
+        else:
+            outcome = "connected" if answer.verdict.connected else "not_connected"
+        lists_read = [read.list_read for read in answer.follow_reads]
         self._logger.info(
-            "answered", extra={"outcome": outcome, "x_users_read": x_users_read, "follow_lists_read": list(lists_read)}
+            "answered", extra={"outcome": outcome, "x_users_read": answer.x_users_read, "follow_lists_read": lists_read}
         )
         self._count_answer(outcome)
-        self._metrics.add_metric(name=X_USERS_READ, unit=MetricUnit.Count, value=x_users_read)
+        if not answer.from_register:
+            self._metrics.add_metric(name=X_USERS_READ, unit=MetricUnit.Count, value=answer.x_users_read)
 
     def refused(self, error: ConnectedError | Exception) -> None:
         """Counts a refusal by outcome, and the X users it read all the same (a list that became unreadable
@@ -74,6 +84,11 @@ class Telemetry:
         self._count_answer(outcome_of(error))
         if isinstance(error, ConnectedError) and error.x_users_read:
             self._metrics.add_metric(name=X_USERS_READ, unit=MetricUnit.Count, value=error.x_users_read)
+
+    def register_trouble(self, operation: str, error: Exception) -> None:
+        """A register call that failed without failing the answer: logged with its cause, and counted."""
+        self._logger.warning("register trouble", extra={"operation": operation, **cause_of(error)})
+        self._emit({"operation": operation}, [(REGISTER_TROUBLE, MetricUnit.Count, 1)])
 
     def register_read(self, records: int) -> None:
         self._logger.info("register read", extra={"records": records})

@@ -2,7 +2,7 @@
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -10,7 +10,7 @@ import requests
 import tweepy
 
 from connected.errors import (
-    ListUnreadableError,
+    FollowListUnreadable,
     UpstreamError,
     UpstreamRateLimitedError,
     UpstreamTimeoutError,
@@ -55,34 +55,43 @@ class XClient:
             raise UpstreamError(SERVICE, "the user lookup left accounts unexplained")
         return {name: account for name, account in found.items() if name in wanted}
 
-    def following_includes(self, account: XAccount, target: XAccount) -> FollowScan:
-        """Reads `account`'s following list until `target` appears."""
-        return self._scan(self._client.get_users_following, account, target, follower=account, followed=target)
+    def following_includes(
+        self, account: XAccount, targets: Collection[XAccount], max_users: int | None = None
+    ) -> FollowScan:
+        """Reads `account`'s following list until every target appeared, the list ended, or `max_users` users
+        were read."""
+        return self._scan(self._client.get_users_following, account, targets, max_users)
 
-    def followers_include(self, account: XAccount, target: XAccount) -> FollowScan:
-        """Reads `account`'s followers list until `target` appears."""
-        return self._scan(self._client.get_users_followers, account, target, follower=target, followed=account)
+    def followers_include(
+        self, account: XAccount, targets: Collection[XAccount], max_users: int | None = None
+    ) -> FollowScan:
+        """Reads `account`'s followers list, likewise."""
+        return self._scan(self._client.get_users_followers, account, targets, max_users)
 
     def _scan(
-        self, read_page: Callable[..., Any], account: XAccount, target: XAccount, follower: XAccount, followed: XAccount
+        self, read_page: Callable[..., Any], account: XAccount, targets: Collection[XAccount], max_users: int | None
     ) -> FollowScan:
+        wanted = {target.id for target in targets}
+        found: set[str] = set()
         users_read = 0
         token: str | None = None
         for page_number in range(1, MAX_LIST_PAGES + 1):
-            params: dict[str, Any] = {"max_results": LIST_PAGE_SIZE}
+            page_size = LIST_PAGE_SIZE if max_users is None else min(LIST_PAGE_SIZE, max_users - users_read)
+            if page_size < 1:
+                return FollowScan(frozenset(found), users_read, page_number - 1, complete=False)
+            params: dict[str, Any] = {"max_results": page_size}
             if token:
                 params["pagination_token"] = token
             body = self._call(read_page, account.id, **params)
             if body.get("data") is None and body.get("errors"):
-                raise ListUnreadableError(follower.username, followed.username, account.username, users_read)
+                raise FollowListUnreadable(account.username, users_read)
             ids = _ids(body.get("data"))
             users_read += len(ids)
-            if target.id in ids:
-                return FollowScan(found=True, users_read=users_read, pages=page_number)
+            found |= wanted.intersection(ids)
             meta = body.get("meta")
             token = meta.get("next_token") if isinstance(meta, dict) else None
-            if not token:
-                return FollowScan(found=False, users_read=users_read, pages=page_number)
+            if found == wanted or not token:
+                return FollowScan(frozenset(found), users_read, page_number)
         raise UpstreamError(SERVICE, f"a follow list ran past {MAX_LIST_PAGES} pages")
 
     @staticmethod
