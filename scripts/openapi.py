@@ -42,8 +42,9 @@ def build_document() -> dict[str, Any]:
     _drop_unused_schemas(document)
     register = document["paths"]["/connected/register/{dev1}/{dev2}"]["get"]
     register["parameters"] = [*register.get("parameters", []), *REGISTER_PARAMETERS]
-    realtime = document["paths"]["/connected/realtime/{dev1}/{dev2}"]["get"]
-    realtime["parameters"] = [*realtime.get("parameters", []), *REALTIME_PARAMETERS]
+    for path in ("/connected/realtime/{dev1}/{dev2}", "/connected/team/{handles}"):
+        realtime = document["paths"][path]["get"]
+        realtime["parameters"] = [*realtime.get("parameters", []), *REALTIME_PARAMETERS]
     document["paths"] = dict(sorted(document["paths"].items()))
     return document
 

@@ -1,4 +1,5 @@
-"""GET /connected/realtime/{dev1}/{dev2}: are the two developers fully connected right now?"""
+"""GET /connected/realtime/{dev1}/{dev2}: are the two developers fully connected right now? And
+GET /connected/team/{handles}: which pairs of a team are."""
 
 import re
 from datetime import UTC, datetime
@@ -9,11 +10,11 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from connected.contract import REALTIME_RESPONSES
+from connected.contract import REALTIME_RESPONSES, TEAM_RESPONSES
 from connected.deadline import Deadline
 from connected.factory import connection_service
 from connected.freshness import max_age_from
-from connected.handles import refuse_without_calls
+from connected.handles import refuse_without_calls, team_handles
 from connected.http import install_error_handlers, install_route_fallback, json_response, path_handle
 from connected.settings import metrics_namespace
 from connected.telemetry import Telemetry
@@ -37,7 +38,7 @@ def realtime(dev1: str, dev2: str) -> Response[str]:
     dev1, dev2 = path_handle(dev1), path_handle(dev2)
     logger.append_keys(dev1=dev1, dev2=dev2)
     max_age = max_age_from(app.current_event.query_string_parameters)
-    refuse_without_calls(dev1, dev2)
+    refuse_without_calls([dev1, dev2])
     service = connection_service(telemetry)
     answer = service.answer(dev1, dev2, Deadline.for_invocation(app.lambda_context), max_age)
     telemetry.answered(answer)
@@ -45,7 +46,31 @@ def realtime(dev1: str, dev2: str) -> Response[str]:
     return json_response(answer.verdict.to_json(), headers=age)
 
 
-install_route_fallback(app, re.compile(r"/connected/realtime/([^/]+)/([^/]+)"), realtime)
+@app.get(
+    "/connected/team/<handles>",
+    summary="Every connected pair of a team",
+    description="2 to 20 comma-separated handles; every pair once, in the order the handles were given. Each "
+    "follow list is read at most once for the whole team. Every fresh pair answer is recorded, as for a pair.",
+    responses=TEAM_RESPONSES,
+    tags=["connected"],
+)
+def team(handles: str) -> Response[str]:
+    members = team_handles(path_handle(handles))
+    logger.append_keys(team=members)
+    max_age = max_age_from(app.current_event.query_string_parameters)
+    refuse_without_calls(members)
+    answer = connection_service(telemetry).team(members, Deadline.for_invocation(app.lambda_context), max_age)
+    telemetry.team_answered(answer)
+    return json_response(answer.to_json())
+
+
+install_route_fallback(
+    app,
+    {
+        re.compile(r"/connected/realtime/([^/]+)/([^/]+)"): realtime,
+        re.compile(r"/connected/team/([^/]+)"): team,
+    },
+)
 
 
 @metrics.log_metrics(capture_cold_start_metric=True)

@@ -47,7 +47,7 @@ def register(dev1: str, dev2: str) -> Response[str]:
     return json_response([record.to_json() for record in page.records], headers=link)
 
 
-install_route_fallback(app, re.compile(r"/connected/register/([^/]+)/([^/]+)"), register)
+install_route_fallback(app, {re.compile(r"/connected/register/([^/]+)/([^/]+)"): register})
 
 
 @app.get("/_health", summary="Can the API reach its register?", responses=HEALTH_RESPONSES, tags=["operations"])

@@ -127,7 +127,7 @@ CASES = {
         "x_users", unknown_users_without_value, 404, "alice is no a valid user in twitter", errors=2
     ),
     "x follow lists become unreadable": Case(
-        "x_lists", x_list_unreadable(), 422, "cannot tell whether bob follows alice on twitter: ", attempts=2
+        "x_lists", x_list_unreadable(), 422, "cannot tell whether alice follows bob on twitter: ", attempts=2
     ),
     "x malformed JSON": Case("x_users", reply(200, "{oops"), 502, "twitter failed: the answer was not JSON"),
     "x follow list page 2 fails": Case("x_lists", reply(500), 502, "twitter failed: answered 500", after=1),

@@ -48,7 +48,7 @@ def test_every_route_documents_each_status_with_an_example_body(path: str, statu
         assert response["content"]["application/json"]["examples"]
 
 
-@pytest.mark.parametrize(("route", "path"), [("realtime", REALTIME_PATH), ("register", REGISTER_PATH)])
+@pytest.mark.parametrize(("route", "path"), [("pair", REALTIME_PATH), ("register", REGISTER_PATH)])
 def test_each_error_of_the_table_is_documented_for_its_routes_with_its_status_and_message(
     route: str, path: str
 ) -> None:
@@ -62,7 +62,7 @@ def test_each_error_of_the_table_is_documented_for_its_routes_with_its_status_an
 
     expected = {(entry.status, entry.example.messages) for entry in ERRORS.values() if route in entry.routes}
     assert documented == expected
-    assert (503, XCreditsDepletedError().messages) in documented if route == "realtime" else True
+    assert (503, XCreditsDepletedError().messages) in documented if route == "pair" else True
 
 
 def test_the_register_route_documents_its_query_parameters() -> None:

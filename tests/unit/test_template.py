@@ -41,6 +41,7 @@ def test_the_api_serves_exactly_its_routes() -> None:
 
     assert routes == {
         ("GET", "/connected/realtime/{dev1}/{dev2}", "RealtimeFunction"),
+        ("GET", "/connected/team/{handles}", "RealtimeFunction"),
         ("GET", "/connected/register/{dev1}/{dev2}", "RegisterFunction"),
         ("GET", "/_health", "RegisterFunction"),
         ("GET", "/openapi.json", "RegisterFunction"),

@@ -1,51 +1,40 @@
-"""The connection check: are two developers following each other on X and members of a common public
-GitHub organisation? Every answer is recorded before it is returned.
+"""The connection check: are developers following each other on X and members of a common public GitHub
+organisation? For a pair, or for every pair of a team; every fresh answer is recorded before it is returned.
 
-Stage 1 asks GitHub for both users' organisations and X for both accounts at once (and, with a daily read
-budget, the register for today's count of X users billed). Follow lists, which X bills per user returned, are
-read only when the two share an organisation, from the cheaper side, within the answer's read budget.
+Stage 1 asks GitHub for every developer's organisations and X for every account, in one lookup, at once (and,
+with a daily read budget, the register for today's count of X users billed). Follow lists, which X bills per
+user returned, are read only for pairs that share an organisation, each list at most once, the cheapest that
+can still decide something first, within the answer's read budget (`follows.py`).
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from itertools import combinations
 
 from connected.deadline import Deadline, deadline_of, in_this_context
 from connected.errors import (
     ConnectedError,
     DailyBudgetSpentError,
-    FollowListUnreadable,
-    FollowsUnreadableError,
-    ListUnreadableError,
-    OverBudgetError,
     RegisterUnavailableError,
+    UndecidableError,
     UnknownUsersError,
 )
+from connected.follows import FollowPlanner, ListRead
 from connected.handles import Pair, can_be_github_login, can_be_x_username, refuse_without_calls
-from connected.models import FollowScan, Record, Verdict, XAccount
+from connected.models import Record, Verdict, XAccount
 from connected.ports import AnswerRegister, GitHubDirectory, XDirectory
 
 
 @dataclass(frozen=True, slots=True)
-class FollowRead:
-    """One follow list read for a direction, and what it cost. `found` is None when the list answered only
-    with errors (it became unreadable), which decides nothing."""
-
-    direction: str
-    list_read: str
-    users_read: int
-    found: bool | None
-
-
-@dataclass(frozen=True, slots=True)
 class Answer:
-    """A verdict and its register record: the one written for a fresh answer, or, `from_register`, the young
-    enough one it was taken from."""
+    """A pair's verdict and its register record: the one written for a fresh answer, or, `from_register`, the
+    young enough one it was taken from."""
 
     verdict: Verdict
     record: Record
-    follow_reads: tuple[FollowRead, ...] = field(default=())
+    follow_reads: tuple[ListRead, ...] = field(default=())
     from_register: bool = False
 
     @property
@@ -54,6 +43,43 @@ class Answer:
 
     def age_seconds(self, now: datetime) -> int:
         return max(0, int((now - self.record.registered_at).total_seconds()))
+
+
+@dataclass(frozen=True, slots=True)
+class TeamPair:
+    """One pair of a team, handles as the caller wrote them: its answer, or why it cannot be told."""
+
+    dev1: str
+    dev2: str
+    answer: Answer | None
+    undecided: UndecidableError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TeamAnswer:
+    pairs: tuple[TeamPair, ...]
+    follow_reads: tuple[ListRead, ...]
+
+    @property
+    def x_users_read(self) -> int:
+        return sum(read.users_read for read in self.follow_reads)
+
+    def to_json(self) -> dict[str, object]:
+        body: dict[str, object] = {
+            "pairs": [
+                {"dev1": pair.dev1, "dev2": pair.dev2, **pair.answer.verdict.to_json()}
+                for pair in self.pairs
+                if pair.answer is not None
+            ]
+        }
+        undecided = [
+            {"dev1": pair.dev1, "dev2": pair.dev2, "reason": pair.undecided.messages[0]}
+            for pair in self.pairs
+            if pair.undecided is not None
+        ]
+        if undecided:
+            body["undecided"] = undecided
+        return body
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +96,14 @@ class _Stage1:
     accounts: Mapping[str, XAccount]
 
 
+@dataclass(frozen=True, slots=True)
+class _Decisions:
+    """The fresh verdict, or why there is none, of each pair asked about (by index)."""
+
+    verdicts: dict[int, Verdict | UndecidableError]
+    follow_reads: tuple[ListRead, ...]
+
+
 def _ignore(_operation: str, _error: Exception) -> None:
     """The default `on_register_trouble`."""
 
@@ -84,8 +118,9 @@ class ConnectionService:
         limits: ReadLimits = ReadLimits(),
         on_register_trouble: Callable[[str, Exception], None] = _ignore,
     ) -> None:
-        """`on_register_trouble` hears of the register reads and counts that failed without failing the answer
-        (the daily count, an answer from the register), with what was being done."""
+        """`executor` runs the upstream calls of stage 1 and the register's calls side by side: it needs a
+        thread for each developer of the largest team. `on_register_trouble` hears of the register reads and
+        counts that failed without failing the answer (the daily count, an answer from the register)."""
         self._github = github
         self._x = x
         self._register = register
@@ -100,10 +135,50 @@ class ConnectionService:
         recorded; raises a `ConnectedError` otherwise.
 
         Upstream calls give up at `deadline` (an `UpstreamTimeoutError`), leaving time to reply."""
-        refuse_without_calls(dev1, dev2)
+        refuse_without_calls([dev1, dev2])
         with deadline_of(deadline):
             remembered = self._remembered(Pair.of(dev1, dev2), max_age) if max_age is not None else None
-            return remembered or self._fresh(dev1, dev2)
+            if remembered is not None:
+                return remembered
+            decisions = self._decide([dev1, dev2], [(0, 1)])
+            verdict = decisions.verdicts[0]
+            if isinstance(verdict, UndecidableError):
+                verdict.x_users_read = sum(read.users_read for read in decisions.follow_reads)
+                raise verdict
+            return Answer(verdict, self._register.record(Pair.of(dev1, dev2), verdict), decisions.follow_reads)
+
+    def team(
+        self, handles: Sequence[str], deadline: Deadline | None = None, max_age: timedelta | None = None
+    ) -> TeamAnswer:
+        """Every pair of the team, in the order the handles were given: each from the register when young
+        enough, the others decided together, every follow list read at most once; the decided ones recorded
+        side by side. A pair that cannot be told is listed as undecided, with its reason."""
+        refuse_without_calls(handles)
+        indexes = list(combinations(range(len(handles)), 2))
+        with deadline_of(deadline):
+            remembered = self._all_remembered(handles, indexes, max_age) if max_age is not None else {}
+            fresh = [pair for pair in indexes if pair not in remembered]
+            needed = sorted({member for pair in fresh for member in pair})
+            decisions = (
+                self._decide(
+                    [handles[member] for member in needed], [(needed.index(a), needed.index(b)) for a, b in fresh]
+                )
+                if fresh
+                else _Decisions({}, ())
+            )
+            verdicts = dict(zip(fresh, (decisions.verdicts[number] for number in range(len(fresh))), strict=True))
+            recorded = self._record_all(
+                handles, {pair: verdict for pair, verdict in verdicts.items() if isinstance(verdict, Verdict)}
+            )
+        pairs = []
+        for pair in indexes:
+            first, second = handles[pair[0]], handles[pair[1]]
+            verdict = verdicts.get(pair)
+            if isinstance(verdict, UndecidableError):
+                pairs.append(TeamPair(first, second, None, verdict))
+            else:
+                pairs.append(TeamPair(first, second, remembered.get(pair) or recorded[pair]))
+        return TeamAnswer(tuple(pairs), decisions.follow_reads)
 
     def _remembered(self, pair: Pair, max_age: timedelta) -> Answer | None:
         try:
@@ -115,18 +190,49 @@ class ConnectionService:
             return None
         return Answer(record.verdict, record, from_register=True)
 
-    def _fresh(self, dev1: str, dev2: str) -> Answer:
+    def _all_remembered(
+        self, handles: Sequence[str], indexes: list[tuple[int, int]], max_age: timedelta
+    ) -> dict[tuple[int, int], Answer]:
+        futures = {
+            pair: self._executor.submit(
+                in_this_context(self._remembered), Pair.of(handles[pair[0]], handles[pair[1]]), max_age
+            )
+            for pair in indexes
+        }
+        return {pair: answer for pair, future in futures.items() if (answer := future.result()) is not None}
+
+    def _record_all(
+        self, handles: Sequence[str], verdicts: dict[tuple[int, int], Verdict]
+    ) -> dict[tuple[int, int], Answer]:
+        """Records every decided pair side by side; unless every record was written, no answer is given."""
+        futures = {
+            pair: self._executor.submit(
+                in_this_context(self._register.record), Pair.of(handles[pair[0]], handles[pair[1]]), verdict
+            )
+            for pair, verdict in verdicts.items()
+        }
+        failed = [pair for pair, future in futures.items() if future.exception() is not None]
+        if failed:
+            raise RegisterUnavailableError(
+                f"the register recorded {len(futures) - len(failed)} of the {len(futures)} pairs decided; "
+                "the answer is not given"
+            ) from futures[failed[0]].exception()
+        return {pair: Answer(verdicts[pair], future.result()) for pair, future in futures.items()}
+
+    def _decide(self, handles: Sequence[str], pairs: list[tuple[int, int]]) -> _Decisions:
+        """Fresh verdicts for `pairs` of `handles` (indexes): stage 1, then the follow lists the pairs that share
+        an organisation need. Whatever X billed is added to the day's count, however the answer ends."""
         billed_today = self._executor.submit(in_this_context(self._count_billed), 0) if self._limits.per_day else None
         billed = 0
         try:
-            stage1 = self._look_up(dev1, dev2)
+            stage1 = self._look_up(handles)
             billed = len(stage1.accounts)
-            _raise_for_unknown_users(dev1, dev2, stage1)
+            _raise_for_unknown_users(handles, stage1)
             if billed_today is not None:
                 self._refuse_when_spent(billed_today.result())
-            answer = self._decided(dev1, dev2, stage1)
-            billed += answer.x_users_read
-            return answer
+            decisions = self._decisions(handles, pairs, stage1)
+            billed += sum(read.users_read for read in decisions.follow_reads)
+            return decisions
         except ConnectedError as error:
             billed += error.x_users_read
             raise
@@ -136,16 +242,30 @@ class ConnectionService:
                 if billed:
                     self._count_billed(billed)
 
-    def _decided(self, dev1: str, dev2: str, stage1: _Stage1) -> Answer:
-        in_pair_order = sorted((dev1, dev2), key=str.lower)
-        organisations = common_organisations(*(stage1.organisations[handle] or [] for handle in in_pair_order))
-        follow_reads: list[FollowRead] = []
-        if organisations:
-            first, second = stage1.accounts[dev1.lower()], stage1.accounts[dev2.lower()]
-            follow_reads = self._mutual_follows(first, second)
-        mutual = sum(read.found is True for read in follow_reads) == 2
-        verdict = Verdict(connected=True, organisations=organisations) if mutual else Verdict(connected=False)
-        return Answer(verdict, self._register.record(Pair.of(dev1, dev2), verdict), tuple(follow_reads))
+    def _decisions(self, handles: Sequence[str], pairs: list[tuple[int, int]], stage1: _Stage1) -> _Decisions:
+        verdicts: dict[int, Verdict | UndecidableError] = {}
+        sharing: dict[int, tuple[str, ...]] = {}
+        for number, (first, second) in enumerate(pairs):
+            in_pair_order = sorted((handles[first], handles[second]), key=str.lower)
+            organisations = common_organisations(*(stage1.organisations[handle] or [] for handle in in_pair_order))
+            if organisations:
+                sharing[number] = organisations
+            else:
+                verdicts[number] = Verdict(connected=False)
+        accounts = [
+            (stage1.accounts[handles[pairs[number][0]].lower()], stage1.accounts[handles[pairs[number][1]].lower()])
+            for number in sharing
+        ]
+        follows = FollowPlanner(self._x, self._limits.per_answer).mutual_follows(accounts)
+        for position, (number, organisations) in enumerate(sharing.items()):
+            mutual = follows.mutual[position]
+            if isinstance(mutual, UndecidableError):
+                verdicts[number] = mutual
+            else:
+                verdicts[number] = (
+                    Verdict(connected=True, organisations=organisations) if mutual else Verdict(connected=False)
+                )
+        return _Decisions(verdicts, tuple(follows.reads))
 
     def _count_billed(self, users: int) -> int | None:
         """Today's total of X users billed after adding `users`; None when the count cannot be had, which never
@@ -162,118 +282,24 @@ class ConnectionService:
             midnight = datetime.combine(now.date() + timedelta(days=1), time.min, UTC)
             raise DailyBudgetSpentError(max(1, int((midnight - now).total_seconds() + 0.999)))
 
-    def _look_up(self, dev1: str, dev2: str) -> _Stage1:
-        github_logins = [handle for handle in (dev1, dev2) if can_be_github_login(handle)]
-        x_usernames = [handle for handle in (dev1, dev2) if can_be_x_username(handle)]
-
+    def _look_up(self, handles: Sequence[str]) -> _Stage1:
         github_futures = {
-            login: self._executor.submit(in_this_context(self._github.organisations), login) for login in github_logins
+            login: self._executor.submit(in_this_context(self._github.organisations), login)
+            for login in handles
+            if can_be_github_login(login)
         }
+        x_usernames = [handle for handle in handles if can_be_x_username(handle)]
         x_error: ConnectedError | None = None
         accounts: Mapping[str, XAccount] = {}
         try:
             accounts = self._x.find_accounts(x_usernames) if x_usernames else {}
         except ConnectedError as error:
             x_error = error
-        organisations: dict[str, list[str] | None] = dict.fromkeys((dev1, dev2))
+        organisations: dict[str, list[str] | None] = dict.fromkeys(handles)
         organisations.update(_results(github_futures))
         if x_error is not None:
             raise x_error
         return _Stage1(organisations, accounts)
-
-    def _mutual_follows(self, first: XAccount, second: XAccount) -> list[FollowRead]:
-        """Both directions, the cheaper first; the second is read only when the first holds."""
-        directions = sorted((_read_plans(first, second), _read_plans(second, first)), key=_cheapest)
-        reads: list[FollowRead] = []
-        for plans in directions:
-            if not self._decide(plans, reads):
-                break
-        return reads
-
-    def _decide(self, plans: list["_ReadPlan"], reads: list[FollowRead]) -> bool:
-        """Whether the direction holds, from the cheapest of its lists that the read budget still allows.
-
-        A list that became unreadable decides nothing: the next list is read instead; with none left, the
-        direction cannot be told. Nor can it when every list is longer than what the budget leaves (known from
-        the counts), or when the read budget runs out in the middle of a list. The errors carry every X user
-        this answer read."""
-        spent = sum(read.users_read for read in reads)
-        budget = self._limits.per_answer
-        left = budget - spent if budget else None
-        affordable = [plan for plan in plans if left is None or plan.cost <= left]
-        if not affordable:
-            raise OverBudgetError(plans[0].follower, plans[0].followed, budget, spent)
-        plan = affordable[0]
-        try:
-            scan = plan.read(self._x, left)
-        except FollowListUnreadable as unreadable:
-            reads.append(FollowRead(plan.direction, plan.list_read, unreadable.x_users_read, None))
-            others = [other for other in plans if other is not plan]
-            if not others:
-                total = spent + unreadable.x_users_read
-                raise ListUnreadableError(plan.follower, plan.followed, unreadable.account, total) from unreadable
-            return self._decide(others, reads)
-        found = plan.looked_for.id in scan.found
-        reads.append(FollowRead(plan.direction, plan.list_read, scan.users_read, found))
-        if not found and not scan.complete:
-            raise OverBudgetError(plan.follower, plan.followed, budget, spent + scan.users_read)
-        return found
-
-
-def _read_plans(follower: XAccount, followed: XAccount) -> list["_ReadPlan"]:
-    """Whether `follower` follows `followed` shows in either account's list: the readable ones, shorter first."""
-    plans = []
-    if not follower.protected:
-        plans.append(_ReadPlan(follower.following_count, follower, followed, follower, "following"))
-    if not followed.protected:
-        plans.append(_ReadPlan(followed.followers_count, follower, followed, followed, "followers"))
-    if not plans:
-        raise FollowsUnreadableError(follower.username, followed.username)
-    return sorted(plans, key=_cost)
-
-
-@dataclass(frozen=True, slots=True)
-class _ReadPlan:
-    """One way to learn whether `follower_account` follows `followed_account`: which list to read, and what it
-    costs (the users it may return, from X's counts)."""
-
-    cost: int
-    follower_account: XAccount
-    followed_account: XAccount
-    owner: XAccount
-    relation: str
-
-    @property
-    def follower(self) -> str:
-        return self.follower_account.username
-
-    @property
-    def followed(self) -> str:
-        return self.followed_account.username
-
-    @property
-    def direction(self) -> str:
-        return f"{self.follower} follows {self.followed}"
-
-    @property
-    def list_read(self) -> str:
-        return f"{self.owner.username}/{self.relation}"
-
-    @property
-    def looked_for(self) -> XAccount:
-        return self.followed_account if self.owner is self.follower_account else self.follower_account
-
-    def read(self, x: XDirectory, max_users: int | None) -> FollowScan:
-        scan = x.following_includes if self.relation == "following" else x.followers_include
-        return scan(self.owner, [self.looked_for], max_users)
-
-
-def _cost(plan: _ReadPlan) -> int:
-    return plan.cost
-
-
-def _cheapest(plans: list[_ReadPlan]) -> int:
-    return plans[0].cost
 
 
 def common_organisations(first: list[str], second: list[str]) -> tuple[str, ...]:
@@ -283,9 +309,9 @@ def common_organisations(first: list[str], second: list[str]) -> tuple[str, ...]
     return tuple(spelled[key] for key in sorted(shared))
 
 
-def _raise_for_unknown_users(dev1: str, dev2: str, stage1: _Stage1) -> None:
+def _raise_for_unknown_users(handles: Sequence[str], stage1: _Stage1) -> None:
     errors: list[str] = []
-    for handle in (dev1, dev2):
+    for handle in handles:
         if stage1.organisations[handle] is None:
             errors.append(UnknownUsersError.message(handle, "github"))
         if handle.lower() not in stage1.accounts:

@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 
-from connected.errors import ERRORS, ConnectedError, ErrorEntry
+from connected.errors import ERRORS, ConnectedError, ErrorEntry, FollowsUnreadableError
 from connected.freshness import MAX_AGE_LIMIT_SECONDS
 from connected.history import MAX_LIMIT, UNPAGED_RECORD_CAP
 
@@ -100,7 +100,59 @@ REALTIME_RESPONSES: dict[int, OpenAPIResponse] = {
         ),
         "headers": AGE,
     },
-    **_error_responses("realtime"),
+    **_error_responses("pair"),
+}
+
+TEAM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["pairs"],
+    "properties": {
+        "pairs": {
+            "type": "array",
+            "description": "Every decided pair once, in the order the handles were given.",
+            "items": {
+                "type": "object",
+                "required": ["dev1", "dev2", "connected"],
+                "properties": {"dev1": {"type": "string"}, "dev2": {"type": "string"}, **VERDICT_SCHEMA["properties"]},
+            },
+        },
+        "undecided": {
+            "type": "array",
+            "description": "Present when some pair cannot be told: both protected, over the read budget, a list that "
+            "became unreadable.",
+            "items": {
+                "type": "object",
+                "required": ["dev1", "dev2", "reason"],
+                "properties": {"dev1": {"type": "string"}, "dev2": {"type": "string"}, "reason": {"type": "string"}},
+            },
+        },
+    },
+}
+
+TEAM_RESPONSES: dict[int, OpenAPIResponse] = {
+    200: _json(
+        "Every pair of the team: decided ones in `pairs` (recorded, or taken from the register with `max_age`), "
+        "the others in `undecided` with their reason.",
+        TEAM_SCHEMA,
+        team={
+            "pairs": [
+                {"dev1": "ada", "dev2": "grace", "connected": True, "organisations": ["pioneers"]},
+                {"dev1": "ada", "dev2": "alan", "connected": False},
+                {"dev1": "grace", "dev2": "alan", "connected": False},
+            ]
+        },
+        with_undecided={
+            "pairs": [{"dev1": "ada", "dev2": "grace", "connected": True, "organisations": ["pioneers"]}],
+            "undecided": [
+                {
+                    "dev1": "ada",
+                    "dev2": "ken",
+                    "reason": FollowsUnreadableError("ada", "ken").messages[0],
+                }
+            ],
+        },
+    ),
+    **_error_responses("team"),
 }
 
 REGISTER_RESPONSES: dict[int, OpenAPIResponse] = {

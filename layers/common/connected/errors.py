@@ -35,6 +35,10 @@ class InvalidQueryError(ConnectedError):
     """A register query parameter (limit, cursor, since, until) that cannot be used."""
 
 
+class InvalidTeamError(ConnectedError):
+    """A team path that is not 2 to 20 comma-separated handles."""
+
+
 class UnknownUsersError(ConnectedError):
     """One or more handles name no user on a service; messages follow the contract's order, in its wording
     ("is no a valid user")."""
@@ -153,9 +157,11 @@ class UnexpectedError(ConnectedError):
         super().__init__("internal error: the failure was logged")
 
 
-REALTIME = frozenset({"realtime"})
+PAIR = frozenset({"pair"})
+TEAM = frozenset({"team"})
 REGISTER = frozenset({"register"})
-BOTH = REALTIME | REGISTER
+REALTIME = PAIR | TEAM
+EVERY_ROUTE = REALTIME | REGISTER
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,11 +173,16 @@ class ErrorEntry:
     """When a caller gets it, as the OpenAPI document says."""
     example: ConnectedError
     routes: frozenset[str] = REALTIME
+    """The routes that answer it: pair (/connected/realtime), team (/connected/team), register."""
 
 
 ERRORS: Mapping[type[ConnectedError], ErrorEntry] = {
     SameHandleError: ErrorEntry(
-        HTTPStatus.BAD_REQUEST, "bad_request", "The same handle twice.", SameHandleError("alice", "ALICE"), BOTH
+        HTTPStatus.BAD_REQUEST,
+        "bad_request",
+        "The same handle twice.",
+        SameHandleError("alice", "ALICE"),
+        EVERY_ROUTE,
     ),
     InvalidHandleError: ErrorEntry(
         HTTPStatus.BAD_REQUEST,
@@ -185,7 +196,14 @@ ERRORS: Mapping[type[ConnectedError], ErrorEntry] = {
         "bad_request",
         "A bad query parameter.",
         InvalidQueryError("since must not be later than until"),
-        BOTH,
+        EVERY_ROUTE,
+    ),
+    InvalidTeamError: ErrorEntry(
+        HTTPStatus.BAD_REQUEST,
+        "bad_request",
+        "A team of fewer than 2 or more than 20 handles, or with an empty one.",
+        InvalidTeamError("a team is 2 to 20 comma-separated handles, not 21"),
+        TEAM,
     ),
     UnknownUsersError: ErrorEntry(
         HTTPStatus.NOT_FOUND,
@@ -200,19 +218,21 @@ ERRORS: Mapping[type[ConnectedError], ErrorEntry] = {
         "No follow list that could decide it can be read: both X accounts are protected, or a list became "
         "unreadable after the lookup.",
         FollowsUnreadableError("alice", "bob"),
+        PAIR,
     ),
     ConfigurationError: ErrorEntry(
         HTTPStatus.INTERNAL_SERVER_ERROR,
         "internal_error",
         "The function is not configured (logged).",
         ConfigurationError("the service is not configured: TABLE_NAME is not set"),
-        BOTH,
+        EVERY_ROUTE,
     ),
     OverBudgetError: ErrorEntry(
         HTTPStatus.UNPROCESSABLE_ENTITY,
         "over_budget",
         "A follow direction cannot be decided within the answer's X read budget (MAX_X_USERS_READ).",
         OverBudgetError("alice", "bob", 5000, 5000),
+        PAIR,
     ),
     UpstreamError: ErrorEntry(
         HTTPStatus.BAD_GATEWAY,
@@ -250,7 +270,7 @@ ERRORS: Mapping[type[ConnectedError], ErrorEntry] = {
         "register_error",
         "The register could not be written (nothing was answered) or read.",
         RegisterUnavailableError("the register could not record the answer; nothing was stored"),
-        BOTH,
+        EVERY_ROUTE,
     ),
     UpstreamTimeoutError: ErrorEntry(
         HTTPStatus.GATEWAY_TIMEOUT,
@@ -259,7 +279,11 @@ ERRORS: Mapping[type[ConnectedError], ErrorEntry] = {
         UpstreamTimeoutError("twitter"),
     ),
     UnexpectedError: ErrorEntry(
-        HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "An unexpected failure (logged).", UnexpectedError(), BOTH
+        HTTPStatus.INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "An unexpected failure (logged).",
+        UnexpectedError(),
+        EVERY_ROUTE,
     ),
 }
 

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from aws_lambda_powertools import Logger
 
+from connected.handles import MAX_TEAM
 from connected.settings import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from concurrent.futures import Executor, ThreadPoolExecutor
+    from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
     from connected.connection import ConnectionService
     from connected.handles import Pair
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
 
     UpstreamObserver = Callable[[UpstreamCall], None]
 
-UPSTREAM_THREADS = 4
+UPSTREAM_THREADS = MAX_TEAM
+"""A team answer asks GitHub for every member at once; the pool starts threads only as they are needed."""
 
 logger = Logger(child=True)
 
@@ -50,13 +52,13 @@ class RegisterBuiltAside:
     of the realtime function's cold start. Built aside, it is made while the first answer waits on GitHub
     and X, and each use waits for it only if it is not done yet; `make bench` shows the difference. A
     failure to build it is raised by the use that meets it, where it would otherwise have been raised before
-    any upstream call: still an answer with the same status, and still nothing recorded. The next use builds
-    it again, so a passing failure does not stay for the container's life."""
+    any upstream call: still an answer with the same status, and still nothing recorded. Later uses build it
+    again, in their own thread (never waiting on a pool that may be busy with them), so a passing failure does
+    not stay for the container's life."""
 
     def __init__(self, executor: Executor) -> None:
-        self._executor = executor
         self._lock = threading.Lock()
-        self._store = executor.submit(register_store)
+        self._pending: Future[DynamoDBRegister] | None = executor.submit(register_store)
 
     def record(self, pair: Pair, verdict: Verdict) -> Record:
         return self._built().record(pair, verdict)
@@ -68,18 +70,23 @@ class RegisterBuiltAside:
         return self._built().add_x_users_billed(users)
 
     def wait(self) -> None:
-        """Returns once the build has ended, however it ended."""
-        self._store.exception()
+        """Returns once the build aside has ended, however it ended."""
+        with self._lock:
+            pending = self._pending
+        if pending is not None:
+            pending.exception()
 
     def _built(self) -> DynamoDBRegister:
         with self._lock:
-            store = self._store
+            pending = self._pending
+        if pending is None:
+            return register_store()
         try:
-            return store.result()
+            return pending.result()
         except Exception:
             with self._lock:
-                if self._store is store:
-                    self._store = self._executor.submit(register_store)
+                if self._pending is pending:
+                    self._pending = None
             raise
 
 

@@ -1,12 +1,16 @@
 """What a handle may look like on each service, and the pair key the register is partitioned by."""
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import combinations
 
-from connected.errors import InvalidHandleError, SameHandleError, UnknownUsersError
+from connected.errors import InvalidHandleError, InvalidTeamError, SameHandleError, UnknownUsersError
 
 GITHUB_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 X_USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")
+MIN_TEAM = 2
+MAX_TEAM = 20
 
 
 def can_be_github_login(handle: str) -> bool:
@@ -44,19 +48,27 @@ class Pair:
         return f"{self.first}#{self.second}"
 
 
-def refuse_without_calls(dev1: str, dev2: str) -> None:
-    """What a realtime answer refuses before any call, credentials included: the same handle twice, and two
-    handles no service allows (every "no a valid user" error, as lookups would have listed them)."""
-    if same_handle(dev1, dev2):
-        raise SameHandleError(dev1, dev2)
-    if not any(can_be_handle(handle) for handle in (dev1, dev2)):
+def refuse_without_calls(handles: Sequence[str]) -> None:
+    """What a realtime answer refuses before any call, credentials included: the same handle twice, and
+    handles no service allows, all of them (every "no a valid user" error, as lookups would have listed them)."""
+    for first, second in combinations(handles, 2):
+        if same_handle(first, second):
+            raise SameHandleError(first, second)
+    if not any(can_be_handle(handle) for handle in handles):
         raise UnknownUsersError(
-            *(
-                UnknownUsersError.message(handle, service)
-                for handle in (dev1, dev2)
-                for service in ("github", "twitter")
-            )
+            *(UnknownUsersError.message(handle, service) for handle in handles for service in ("github", "twitter"))
         )
+
+
+def team_handles(segment: str) -> list[str]:
+    """The handles of `/connected/team/{handles}`: 2 to 20, comma-separated, none empty, as the caller wrote
+    them. Two alike, letter case aside, are refused by `refuse_without_calls`."""
+    handles = segment.split(",")
+    if any(not handle for handle in handles):
+        raise InvalidTeamError(f"an empty handle in the team {segment!r}: separate handles with single commas")
+    if not MIN_TEAM <= len(handles) <= MAX_TEAM:
+        raise InvalidTeamError(f"a team is {MIN_TEAM} to {MAX_TEAM} comma-separated handles, not {len(handles)}")
+    return handles
 
 
 def register_pair(dev1: str, dev2: str) -> Pair:

@@ -66,16 +66,17 @@ def install_error_handlers(
 
 
 def install_route_fallback(
-    app: APIGatewayHttpResolver, route_shape: re.Pattern[str], route: Callable[[str, str], Response[str]]
+    app: APIGatewayHttpResolver, routes: Mapping[re.Pattern[str], Callable[..., Response[str]]]
 ) -> None:
     """Powertools' route pattern refuses some characters that API Gateway passes on (a quote, a
-    backslash, some Unicode); such a path still gets the route's own answer, and any other path a 404
-    in the errors format."""
+    backslash, some Unicode); such a path still gets its route's own answer (the route called with the
+    pattern's groups), and any other path a 404 in the errors format."""
 
     @app.not_found
     def not_found(_error: Exception) -> Response[str]:
         event = app.current_event
-        shape = route_shape.fullmatch(event.path)
-        if event.http_method == "GET" and shape is not None:
-            return route(shape.group(1), shape.group(2))
+        for route_shape, route in routes.items():
+            shape = route_shape.fullmatch(event.path)
+            if event.http_method == "GET" and shape is not None:
+                return route(*shape.groups())
         return errors_response(HTTPStatus.NOT_FOUND, [f"no route for {event.http_method} {event.path}"])

@@ -8,6 +8,7 @@ answer. Metric names are the contract with the template's alarms and dashboards.
 | UpstreamCalls | Count | upstream | HTTP requests to github or twitter, retries included |
 | UpstreamLatency | Milliseconds | upstream | their durations |
 | RegisterRecordsReturned | Count | | records in register answers |
+| TeamPairsDecided | Count | | pairs a team answer decided (from the register or fresh) |
 | RegisterTrouble | Count | operation | register calls that failed without failing an answer (the daily count) |
 """
 
@@ -23,7 +24,7 @@ from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import Ama
 from connected.errors import ConnectedError, cause_of, entry_of
 
 if TYPE_CHECKING:
-    from connected.connection import Answer
+    from connected.connection import Answer, TeamAnswer
 
 # An invocation without a counted metric (a docs page, a refused request) is normal here, not worth a
 # warning in every such invocation's log.
@@ -35,6 +36,7 @@ UPSTREAM_CALLS = "UpstreamCalls"
 UPSTREAM_LATENCY = "UpstreamLatency"
 REGISTER_RECORDS_RETURNED = "RegisterRecordsReturned"
 REGISTER_TROUBLE = "RegisterTrouble"
+TEAM_PAIRS_DECIDED = "TeamPairsDecided"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,24 @@ class Telemetry:
         self._count_answer(outcome)
         if not answer.from_register:
             self._metrics.add_metric(name=X_USERS_READ, unit=MetricUnit.Count, value=answer.x_users_read)
+
+    def team_answered(self, answer: "TeamAnswer") -> None:
+        decided = [pair.answer for pair in answer.pairs if pair.answer is not None]
+        self._logger.info(
+            "team answered",
+            extra={
+                "outcome": "team",
+                "pairs": len(answer.pairs),
+                "pairs_decided": len(decided),
+                "pairs_connected": sum(pair.verdict.connected for pair in decided),
+                "pairs_from_register": sum(pair.from_register for pair in decided),
+                "x_users_read": answer.x_users_read,
+                "follow_lists_read": [read.list_read for read in answer.follow_reads],
+            },
+        )
+        self._count_answer("team")
+        self._metrics.add_metric(name=TEAM_PAIRS_DECIDED, unit=MetricUnit.Count, value=len(decided))
+        self._metrics.add_metric(name=X_USERS_READ, unit=MetricUnit.Count, value=answer.x_users_read)
 
     def refused(self, error: ConnectedError | Exception) -> None:
         """Counts a refusal by outcome, and the X users it read all the same (a list that became unreadable
