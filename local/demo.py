@@ -20,10 +20,11 @@ import responses
 from aws_lambda_powertools.event_handler import Response
 
 from connected.connection import ConnectionService
+from connected.credentials import Credentials
 from connected.errors import ConnectedError
 from connected.factory import real_upstreams
 from connected.http import error_response, json_response
-from connected.settings import Credentials, Settings
+from connected.settings import Settings
 from local.upstreams import FakeUpstreams
 from local.world import InMemoryRegister, World
 

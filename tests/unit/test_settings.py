@@ -7,9 +7,9 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
 
-from connected.credentials import load_credentials
+from connected.credentials import Credentials, load_credentials
 from connected.errors import ConfigurationError, UpstreamError
-from connected.settings import Credentials, Settings
+from connected.settings import Settings
 
 BASE = {"TABLE_NAME": "register"}
 
@@ -26,7 +26,6 @@ def test_defaults_point_at_github_com_with_bounded_timeouts() -> None:
 
     assert settings.github_api_url == "https://api.github.com"
     assert settings.timeouts == (3.05, 8.0)
-    assert settings.env_credentials is None
     assert settings.retention_days == 0
     assert (settings.max_x_users_read, settings.max_x_users_read_per_day) == (5000, 100_000)
 
@@ -67,11 +66,14 @@ def test_a_bad_configuration_is_refused_with_the_variable_named(environ: dict[st
 
 
 def test_tokens_from_the_environment_win_and_never_show_in_a_repr() -> None:
-    settings = Settings.from_env({**BASE, "TWITTER_BEARER_TOKEN": "bearer-123", "GITHUB_TOKEN": "ghp-456"})
+    environ = {**BASE, "TWITTER_BEARER_TOKEN": "bearer-123", "GITHUB_TOKEN": "ghp-456"}
 
-    assert load_credentials(settings) == Credentials("bearer-123", "ghp-456")
-    assert "bearer-123" not in repr(settings)
-    assert "ghp-456" not in repr(load_credentials(settings))
+    credentials = load_credentials("arn:aws:secretsmanager:eu-west-1:000000000000:secret:unused", environ)
+
+    assert credentials == Credentials("bearer-123", "ghp-456")
+    assert "bearer-123" not in repr(credentials)
+    assert "ghp-456" not in repr(credentials)
+    assert "bearer-123" not in repr(Settings.from_env(environ))
 
 
 def put_secret(value: str) -> str:
@@ -82,7 +84,7 @@ def put_secret(value: str) -> str:
 def test_deployed_credentials_come_from_the_secret() -> None:
     arn = put_secret(json.dumps({"TWITTER_BEARER_TOKEN": "bearer-789", "GITHUB_TOKEN": ""}))
 
-    credentials = load_credentials(Settings.from_env({**BASE, "CREDENTIALS_SECRET_ARN": arn}))
+    credentials = load_credentials(arn, BASE)
 
     assert credentials == Credentials("bearer-789", None)
 
@@ -92,23 +94,23 @@ def test_a_secret_without_a_bearer_token_is_a_configuration_error(value: str) ->
     arn = put_secret(value)
 
     with pytest.raises(ConfigurationError):
-        load_credentials(Settings.from_env({**BASE, "CREDENTIALS_SECRET_ARN": arn}))
+        load_credentials(arn, BASE)
 
 
 def test_the_empty_token_slots_of_the_template_fall_back_to_the_secret() -> None:
     arn = put_secret(json.dumps({"TWITTER_BEARER_TOKEN": "bearer-789"}))
     deployed = {**BASE, "CREDENTIALS_SECRET_ARN": arn, "TWITTER_BEARER_TOKEN": "", "GITHUB_TOKEN": ""}
 
-    assert load_credentials(Settings.from_env(deployed)) == Credentials("bearer-789", None)
+    assert load_credentials(Settings.from_env(deployed).credentials_secret_id, deployed) == Credentials(
+        "bearer-789", None
+    )
 
 
 def test_an_unreadable_secret_is_an_upstream_error() -> None:
-    settings = Settings.from_env({**BASE, "CREDENTIALS_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:1:secret:gone"})
-
     with pytest.raises(UpstreamError, match="secrets manager"):
-        load_credentials(settings)
+        load_credentials("arn:aws:secretsmanager:eu-west-1:1:secret:gone", BASE)
 
 
 def test_no_credentials_at_all_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="TWITTER_BEARER_TOKEN"):
-        load_credentials(Settings.from_env(BASE))
+        load_credentials(None, BASE)

@@ -108,6 +108,10 @@ def _ignore(_operation: str, _error: Exception) -> None:
     """The default `on_register_trouble`."""
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class ConnectionService:
     def __init__(
         self,
@@ -117,16 +121,19 @@ class ConnectionService:
         executor: Executor,
         limits: ReadLimits = ReadLimits(),
         on_register_trouble: Callable[[str, Exception], None] = _ignore,
+        clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         """`executor` runs the upstream calls of stage 1 and the register's calls side by side: it needs a
         thread for each developer of the largest team. `on_register_trouble` hears of the register reads and
-        counts that failed without failing the answer (the daily count, an answer from the register)."""
+        counts that failed without failing the answer (the daily count, an answer from the register). `clock`
+        tells the age of records and the time to midnight UTC."""
         self._github = github
         self._x = x
         self._register = register
         self._executor = executor
         self._limits = limits
         self._on_register_trouble = on_register_trouble
+        self._clock = clock
 
     def answer(
         self, dev1: str, dev2: str, deadline: Deadline | None = None, max_age: timedelta | None = None
@@ -186,7 +193,7 @@ class ConnectionService:
         except RegisterUnavailableError as error:
             self._on_register_trouble("read the latest answer", error)
             return None
-        if record is None or datetime.now(UTC) - record.registered_at > max_age:
+        if record is None or self._clock() - record.registered_at > max_age:
             return None
         return Answer(record.verdict, record, from_register=True)
 
@@ -278,7 +285,7 @@ class ConnectionService:
 
     def _refuse_when_spent(self, billed_today: int | None) -> None:
         if billed_today is not None and billed_today >= self._limits.per_day:
-            now = datetime.now(UTC)
+            now = self._clock()
             midnight = datetime.combine(now.date() + timedelta(days=1), time.min, UTC)
             raise DailyBudgetSpentError(max(1, int((midnight - now).total_seconds() + 0.999)))
 

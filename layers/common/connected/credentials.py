@@ -1,21 +1,35 @@
-"""Where the upstream tokens come from: the environment (local runs, tests) or, deployed, the stack's
-Secrets Manager secret read through Powertools' parameters utility, cached for five minutes so that a
-rotated token is picked up without a redeploy."""
+"""The upstream tokens, read here and nowhere else: from the environment when `TWITTER_BEARER_TOKEN` is set
+(local runs, tests, `sam local`), else, deployed, from the stack's Secrets Manager secret, read through
+Powertools' parameters utility and cached for five minutes, so that a rotated token is picked up without a
+redeploy. The environment is read on every call: it costs nothing and never changes inside a container."""
 
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from connected.errors import ConfigurationError, UpstreamError
-from connected.settings import Credentials, Settings
 
 SECRET_CACHE_SECONDS = 300
 
 
-def load_credentials(settings: Settings) -> Credentials:
-    if settings.env_credentials is not None:
-        return settings.env_credentials
-    if settings.credentials_secret_id is None:
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    twitter_bearer_token: str
+    github_token: str | None = field(default=None)
+
+    def __repr__(self) -> str:
+        return "Credentials(twitter_bearer_token=***, github_token=***)"
+
+
+def load_credentials(secret_id: str | None, environ: Mapping[str, str] | None = None) -> Credentials:
+    env = os.environ if environ is None else environ
+    bearer = env.get("TWITTER_BEARER_TOKEN", "").strip()
+    if bearer:
+        return Credentials(twitter_bearer_token=bearer, github_token=env.get("GITHUB_TOKEN", "").strip() or None)
+    if secret_id is None:
         raise ConfigurationError("the service is not configured: set TWITTER_BEARER_TOKEN or CREDENTIALS_SECRET_ARN")
-    return _credentials_from_secret(_read_secret(settings.credentials_secret_id))
+    return _credentials_from_secret(_read_secret(secret_id))
 
 
 def _read_secret(secret_id: str) -> Any:

@@ -23,12 +23,12 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
     from connected.connection import ConnectionService
+    from connected.credentials import Credentials
     from connected.handles import Pair
     from connected.history import CursorSigner
     from connected.models import Record, Verdict
     from connected.ports import GitHubDirectory, XDirectory
     from connected.register import DynamoDBRegister
-    from connected.settings import Credentials
     from connected.telemetry import UpstreamCall
 
     UpstreamObserver = Callable[[UpstreamCall], None]
@@ -143,7 +143,7 @@ def connection_service(observer: ServiceObserver | None = None) -> ConnectionSer
     from connected.credentials import load_credentials
 
     with _lock:
-        credentials = load_credentials(settings())
+        credentials = load_credentials(settings().credentials_secret_id)
         if _built is None or _built.credentials != credentials or _built.observer is not observer:
             _built = _build(credentials, observer)
         return _built.service

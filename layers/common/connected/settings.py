@@ -1,5 +1,5 @@
 """Configuration, read from the environment and validated once per container. Logic never reads
-`os.environ`; it is handed a `Settings`."""
+`os.environ`; it is handed a `Settings`. Tokens are not configuration: `credentials.py` reads them."""
 
 import os
 from collections.abc import Mapping
@@ -20,15 +20,6 @@ def metrics_namespace(environ: Mapping[str, str] | None = None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Credentials:
-    twitter_bearer_token: str
-    github_token: str | None = field(default=None)
-
-    def __repr__(self) -> str:
-        return "Credentials(twitter_bearer_token=***, github_token=***)"
-
-
-@dataclass(frozen=True, slots=True)
 class Settings:
     table_name: str
     github_api_url: str = DEFAULT_GITHUB_API_URL
@@ -41,7 +32,6 @@ class Settings:
     max_x_users_read_per_day: int = 100_000
     """X users the service may be billed for in a UTC day; 0: no daily guard."""
     cursor_signing_key: str = field(default="", repr=False)
-    env_credentials: Credentials | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -59,19 +49,11 @@ class Settings:
             max_x_users_read=_whole_number(env, "MAX_X_USERS_READ", 5000),
             max_x_users_read_per_day=_whole_number(env, "MAX_X_USERS_READ_PER_DAY", 100_000),
             cursor_signing_key=env.get("CURSOR_SIGNING_KEY") or f"connected-developers/{table_name}",
-            env_credentials=_credentials_from_env(env),
         )
 
     @property
     def timeouts(self) -> tuple[float, float]:
         return (self.connect_timeout_seconds, self.read_timeout_seconds)
-
-
-def _credentials_from_env(env: Mapping[str, str]) -> Credentials | None:
-    bearer = env.get("TWITTER_BEARER_TOKEN", "").strip()
-    if not bearer:
-        return None
-    return Credentials(twitter_bearer_token=bearer, github_token=env.get("GITHUB_TOKEN", "").strip() or None)
 
 
 def _http_url(value: str) -> str:
