@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from connected.contract import HEALTH_RESPONSES, REGISTER_RESPONSES
 from connected.docs import DOCS_PAGE, docs_asset, openapi_document
-from connected.factory import cursor_signer, register_store
+from connected.factory import register_store
 from connected.handles import register_pair
 from connected.history import HistoryRequest, next_page_link, read_history
 from connected.http import errors_response, install_error_handlers, install_route_fallback, json_response, path_handle
@@ -41,7 +41,7 @@ def register(dev1: str, dev2: str) -> Response[str]:
     logger.append_keys(dev1=dev1, dev2=dev2)
     pair = register_pair(dev1, dev2)
     request = HistoryRequest.from_query(app.current_event.query_string_parameters)
-    page = read_history(register_store(), cursor_signer(), pair, request)
+    page = read_history(register_store(), pair, request)
     telemetry.register_read(len(page.records))
     link = {"Link": next_page_link(app.current_event.path, request, page.next_cursor)} if page.next_cursor else {}
     return json_response([record.to_json() for record in page.records], headers=link)

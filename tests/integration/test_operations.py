@@ -3,6 +3,7 @@ pages with Link headers, JSON logs with the request id, and EMF metrics."""
 
 import io
 import json
+import re
 from typing import Any
 
 import boto3
@@ -10,6 +11,7 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from openapi_spec_validator import validate
 
+from connected import docs
 from connected.errors import ERRORS, XCreditsDepletedError
 from local.template import PROJECT_ROOT
 from local.upstreams import FakeUpstreams, Fault, reply, x_credits_depleted, x_list_unreadable, x_usage_capped
@@ -80,17 +82,33 @@ def test_the_docs_page_loads_swagger_ui_from_the_api_itself(register: Invoke) ->
     assert page.headers["content-type"].startswith("text/html")
     assert 'src="docs/swagger-ui-bundle.js"' in page.body
     assert 'url: "openapi.json"' in page.body
-    assert "http" not in page.body.replace("https://", "").split("<body>")[0].lower().replace("http-equiv", "")
+    assert remote_references(page.body) == []
     assert (script.status, script.headers["content-type"]) == (200, "text/javascript; charset=utf-8")
     assert "SwaggerUIBundle" in script.body
     assert (style.status, style.headers["content-type"]) == (200, "text/css; charset=utf-8")
     assert script.headers["cache-control"] == "public, max-age=86400"
 
 
-def test_an_unknown_docs_asset_is_a_404(register: Invoke) -> None:
+def remote_references(html: str) -> list[str]:
+    """Every URL a page refers to (src, href, url: "...") that is not relative to the page itself."""
+    references = re.findall(r"""(?:src|href|url)\s*[=:]\s*["']([^"']+)["']""", html, flags=re.IGNORECASE)
+    return [reference for reference in references if re.match(r"(?:[a-z][a-z0-9+.-]*:)?//", reference, re.I)]
+
+
+def test_the_remote_reference_check_sees_a_cdn() -> None:
+    cdn = '<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"><script src="//cdn.x/y.js">'
+
+    assert remote_references(cdn) == ["https://unpkg.com/swagger-ui-dist@5/swagger-ui.css", "//cdn.x/y.js"]
+
+
+def test_an_unknown_docs_asset_is_a_404_and_is_not_remembered(register: Invoke) -> None:
+    register("/docs/swagger-ui.css", raw=True)
+    for number in range(50):
+        assert register(f"/docs/asset-{number}.js").status == 404
     answer = register("/docs/../../app.py")
 
     assert answer.status == 404
+    assert docs.read_asset.cache_info().currsize <= len(docs.ASSET_TYPES)
 
 
 def test_health_is_ok_when_the_table_answers(register: Invoke) -> None:

@@ -1,7 +1,5 @@
 """GET /connected/register/{dev1}/{dev2}, through the real handler, on the moto table."""
 
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
@@ -10,7 +8,6 @@ import pytest
 from connected.handles import Pair
 from connected.models import Verdict
 from connected.register import DynamoDBRegister
-from local.template import PROJECT_ROOT
 from tests.conftest import TABLE_NAME
 from tests.support.handlers import Invoke
 
@@ -79,23 +76,3 @@ def test_an_unreadable_register_is_a_503(register: Invoke, dynamodb: object) -> 
     answer = register("/connected/register/alice/bob")
 
     assert (answer.status, answer.body) == (503, {"errors": ["the register could not be read"]})
-
-
-def test_the_register_function_loads_neither_the_x_sdk_nor_requests(register: Invoke) -> None:
-    """Checked in a fresh interpreter: importing the handler must not import what only realtime needs."""
-    code = (
-        "import sys, importlib.util\n"
-        "spec = importlib.util.spec_from_file_location('register_app', 'functions/register/app.py')\n"
-        "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
-        "print(','.join(sorted(name for name in ('tweepy', 'requests', 'oauthlib') if name in sys.modules)))\n"
-    )
-    loaded = subprocess.run(  # noqa: S603 - a fixed script run by this interpreter
-        [sys.executable, "-c", code],
-        check=True,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        env={"PYTHONPATH": "layers/common", "TABLE_NAME": TABLE_NAME, "AWS_DEFAULT_REGION": "eu-west-1"},
-    ).stdout.strip()
-
-    assert loaded == ""

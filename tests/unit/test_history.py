@@ -1,4 +1,4 @@
-"""Register pages: limit, signed cursors and a since/until window, on the moto table."""
+"""Register pages: limit, cursors (positions in the pair's history) and a since/until window, on the moto table."""
 
 from datetime import UTC, datetime, timedelta
 from itertools import count
@@ -9,14 +9,20 @@ import pytest
 from connected import history
 from connected.errors import InvalidQueryError
 from connected.handles import Pair
-from connected.history import CursorSigner, HistoryRequest, read_history
+from connected.history import HistoryRequest, cursor_for, read_history
 from connected.models import Verdict
 from connected.register import DynamoDBRegister
 from tests.conftest import TABLE_NAME
 
 PAIR = Pair.of("alice", "bob")
 START = datetime(2019, 9, 13, 9, 30, tzinfo=UTC)
-SIGNER = CursorSigner("key-for-tests")
+TENTH_MINUTE = "2019-09-13T09:40:00.000000Z#ffffffffffff"
+"""Just after the record of 09:40, whatever its random suffix."""
+SIGNED_BEFORE = (
+    "eyJwYWlyIjoiYWxpY2UjYm9iIiwiYWZ0ZXIiOiIyMDE5LTA5LTEzVDA5OjQw"
+    "OjAwLjAwMDAwMFojZmZmZmZmZmZmZmZmIn0.c2lnbmF0dXJlLWJ5dGVz"
+)
+"""A cursor as earlier versions handed them out, signed: {"pair": "alice#bob", "after": TENTH_MINUTE}.signature"""
 
 
 @pytest.fixture
@@ -37,7 +43,7 @@ def stamps(page: history.HistoryPage) -> list[str]:
 
 
 def read(store: DynamoDBRegister, **query: str) -> history.HistoryPage:
-    return read_history(store, SIGNER, PAIR, HistoryRequest.from_query(query))
+    return read_history(store, PAIR, HistoryRequest.from_query(query))
 
 
 def test_without_parameters_every_record_comes_back(store: DynamoDBRegister) -> None:
@@ -105,17 +111,40 @@ def test_a_page_stops_before_its_body_outgrows_lambdas_response_limit(
 
 
 @pytest.mark.parametrize(
-    "cursor",
+    ("cursor", "message"),
     [
-        "garbage",
-        SIGNER.sign(PAIR, "2019-09-13T09:40:00.000000Z#abc")[:-2] + "xx",
-        SIGNER.sign(Pair.of("alice", "carol"), "2019-09-13T09:40:00.000000Z#abc"),
-        CursorSigner("another-deployment").sign(PAIR, "2019-09-13T09:40:00.000000Z#abc"),
+        ("garbage", "the cursor is not one this API gave out"),
+        (cursor_for("no position at all"), "the cursor is not one this API gave out"),
+        (cursor_for("2019-09-13T09:40:00Z#abc"), "the cursor is not one this API gave out"),
+        (cursor_for("2019-09-13T09:20:00.000000Z#abc"), "the cursor lies outside since and until"),
+        (cursor_for("2019-09-13T10:20:00.000000Z#abc"), "the cursor lies outside since and until"),
     ],
 )
-def test_a_cursor_not_given_out_for_this_pair_is_refused(store: DynamoDBRegister, cursor: str) -> None:
-    with pytest.raises(InvalidQueryError):
-        read(store, cursor=cursor)
+def test_a_cursor_that_is_no_position_within_the_window_is_refused(
+    store: DynamoDBRegister, cursor: str, message: str
+) -> None:
+    with pytest.raises(InvalidQueryError, match=message):
+        read(store, cursor=cursor, since="2019-09-13T09:30:00Z", until="2019-09-13T10:00:00Z")
+
+
+def test_a_cursor_handed_out_signed_by_an_earlier_version_still_works(store: DynamoDBRegister) -> None:
+    page = read(store, limit="3", cursor=SIGNED_BEFORE)
+
+    assert stamps(page) == ["09:41", "09:42", "09:43"]
+
+
+def test_a_cursor_moves_within_the_pair_of_the_path_only(store: DynamoDBRegister) -> None:
+    # Given an old signed cursor made for alice and carol
+    made_for_carol = (
+        "eyJwYWlyIjoiYWxpY2UjY2Fyb2wiLCJhZnRlciI6IjIwMTktMDktMTNUMDk6NDA6MDAuMDAwMDAwWiNm"
+        "ZmZmZmZmZmZmZmYifQ.c2lnbmF0dXJlLWJ5dGVz"
+    )
+
+    # When it is sent for alice and bob
+    page = read(store, cursor=made_for_carol)
+
+    # Then it is a position in alice and bob's history: their records after 09:40, and none of carol's
+    assert stamps(page) == [f"09:{minute}" for minute in range(41, 55)]
 
 
 @pytest.mark.parametrize(

@@ -37,10 +37,15 @@ def openapi_document(path: Path) -> dict[str, Any]:
     return document
 
 
-@cache
 def docs_asset(directory: Path, name: str) -> tuple[str, str] | None:
     """An asset's text and content type, or None for a name that is not one of the page's assets."""
     content_type = ASSET_TYPES.get(name)
     if content_type is None:
         return None
-    return (directory / name).read_text(encoding="utf-8"), content_type
+    return read_asset(directory / name), content_type
+
+
+@cache
+def read_asset(path: Path) -> str:
+    """Only the page's own assets are read, so the cache cannot grow with the names callers make up."""
+    return path.read_text(encoding="utf-8")

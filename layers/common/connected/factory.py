@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from connected.connection import ConnectionService
     from connected.credentials import Credentials
     from connected.handles import Pair
-    from connected.history import CursorSigner
     from connected.models import Record, Verdict
     from connected.ports import GitHubDirectory, XDirectory
     from connected.register import DynamoDBRegister
@@ -123,13 +122,6 @@ def register_store() -> DynamoDBRegister:
 
 
 @cache
-def cursor_signer() -> CursorSigner:
-    from connected.history import CursorSigner
-
-    return CursorSigner(settings().cursor_signing_key)
-
-
-@cache
 def upstream_executor() -> ThreadPoolExecutor:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -213,5 +205,4 @@ def reset() -> None:
         _forget_built()
     settings.cache_clear()
     register_store.cache_clear()
-    cursor_signer.cache_clear()
     _warn_of_anonymous_github.cache_clear()

@@ -3,7 +3,7 @@
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from connected.errors import ConfigurationError
@@ -31,7 +31,6 @@ class Settings:
     """Follow-list users one answer may read; 0: no cap."""
     max_x_users_read_per_day: int = 100_000
     """X users the service may be billed for in a UTC day; 0: no daily guard."""
-    cursor_signing_key: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -48,7 +47,6 @@ class Settings:
             retention_days=_whole_number(env, "REGISTER_RETENTION_DAYS", 0),
             max_x_users_read=_whole_number(env, "MAX_X_USERS_READ", 5000),
             max_x_users_read_per_day=_whole_number(env, "MAX_X_USERS_READ_PER_DAY", 100_000),
-            cursor_signing_key=env.get("CURSOR_SIGNING_KEY") or f"connected-developers/{table_name}",
         )
 
     @property
