@@ -200,6 +200,25 @@ class FakeUpstreams:
     def count(self, endpoint: str) -> int:
         return len(self.requests[endpoint])
 
+    def altered(self, endpoint: str, change: Callable[[dict[str, str], Any], None]) -> Fault:
+        """A fault: the world's own answer to the request, its headers and JSON body changed in place by `change`
+        (an answer that differs from the documented one in one detail: a link, a field left out)."""
+        serve: dict[str, Callable[[requests.PreparedRequest], Reply]] = {
+            "github_orgs": self._github_orgs_page,
+            "github_users": self._github_account,
+            "x_users": self._x_lookup,
+            "x_following": lambda request: self._x_list(request, self.world.following_ids),
+            "x_followers": lambda request: self._x_list(request, self.world.follower_ids),
+        }
+
+        def fault(request: requests.PreparedRequest) -> Reply:
+            status, headers, text = serve[endpoint](request)
+            body = json.loads(text)
+            change(headers, body)
+            return status, headers, json.dumps(body)
+
+        return fault
+
     def _answer(self, endpoint: str, request: requests.PreparedRequest, serve: Callable[[], Reply]) -> Reply:
         self.requests[endpoint].append(request)
         fault = self._fault_for(endpoint)
