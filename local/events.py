@@ -4,7 +4,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 
 def http_api_event(
@@ -52,11 +52,6 @@ def http_api_event(
     if path_parameters:
         event["pathParameters"] = path_parameters
     return event
-
-
-def event_for_url(method: str, url: str, **kwargs: object) -> dict[str, object]:
-    parts = urlsplit(url)
-    return http_api_event(method, parts.path, parts.query, **kwargs)  # type: ignore[arg-type]
 
 
 @dataclass

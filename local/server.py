@@ -2,12 +2,16 @@
 would (an HTTP API payload 2.0 event) to the real `lambda_handler` of its function, in this process.
 
 The routes, the function environments and the table schema are read from template.yaml, so the local API
-cannot drift from the deployed one. The handlers run against a local DynamoDB (local/dynamodb.py) and,
-without X credentials, the offline demo world (local/demo.py).
+cannot drift from the deployed one. It serves what template.yaml routes (GET, path parameters of one segment),
+not every feature of API Gateway. The handlers run against a local DynamoDB (local/dynamodb.py) and, without
+X credentials, the offline demo world (local/demo.py).
+
+The console shows the banner and one line per request. What the handlers print, as in Lambda (Powertools'
+JSON log lines and EMF metrics, on stdout), goes to api.log in the data folder, or to the console with
+VERBOSE=1.
 """
 
 import base64
-import json
 import os
 import re
 import signal
@@ -15,9 +19,9 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, MutableMapping
-from contextlib import ExitStack
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from contextlib import ExitStack, contextmanager, redirect_stdout
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
@@ -48,13 +52,14 @@ DEFAULT_PORT = 3000
 PORT_VARIABLE = "PORT"
 DATA_DIR_VARIABLE = "LOCAL_DATA_DIR"
 DEFAULT_DATA_DIR = PROJECT_ROOT / ".local"
+VERBOSE_VARIABLE = "VERBOSE"
+HANDLER_LOG_NAME = "api.log"
 DEPLOYED_CREDENTIALS_VARIABLE = "CREDENTIALS_SECRET_ARN"
 X_CREDENTIAL_VARIABLE = "TWITTER_BEARER_TOKEN"
 GITHUB_CREDENTIAL_VARIABLE = "GITHUB_TOKEN"
 NOT_FOUND_BODY = b'{"message":"Not Found"}'
 INTERNAL_ERROR_BODY = b'{"message":"Internal Server Error"}'
 JSON_CONTENT_TYPE = "application/json"
-HOP_BY_HOP_HEADERS = frozenset({"connection", "content-length", "keep-alive", "transfer-encoding"})
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 
@@ -77,7 +82,6 @@ class Endpoint:
     function: str
     handler: LambdaHandler
     timeout_seconds: float = 20.0
-    memory_mb: int = 512
 
     @property
     def route_key(self) -> str:
@@ -90,29 +94,14 @@ class RouteMatch:
     path_parameters: dict[str, str]
 
 
-_PATH_VARIABLE = re.compile(r"\{(\w+)(\+?)\}")
-
-
 def path_pattern(route_path: str) -> re.Pattern[str]:
-    """An HTTP API route path as a regex over the raw path: `{name}` takes one non-empty segment,
-    `{name+}` all the rest."""
-    pattern: list[str] = []
-    position = 0
-    for variable in _PATH_VARIABLE.finditer(route_path):
-        pattern.append(re.escape(route_path[position : variable.start()]))
-        pattern.append(f"(?P<{variable[1]}>{'.+' if variable[2] else '[^/]+'})")
-        position = variable.end()
-    pattern.append(re.escape(route_path[position:]))
-    return re.compile("".join(pattern))
+    """An HTTP API route path as a regex over the raw path, each `{name}` taking one non-empty segment."""
+    return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(route_path)))
 
 
 class RouteTable:
-    """Picks the endpoint of a request as API Gateway does: the method must match (or the route is ANY) and
-    a route with fewer path variables wins over one with more."""
-
     def __init__(self, endpoints: Iterable[Endpoint]) -> None:
-        ordered = sorted(endpoints, key=lambda endpoint: len(_PATH_VARIABLE.findall(endpoint.path)))
-        self._routes = [(endpoint, path_pattern(endpoint.path)) for endpoint in ordered]
+        self._routes = [(endpoint, path_pattern(endpoint.path)) for endpoint in endpoints]
 
     @property
     def endpoints(self) -> list[Endpoint]:
@@ -120,12 +109,9 @@ class RouteTable:
 
     def match(self, method: str, raw_path: str) -> RouteMatch | None:
         for endpoint, pattern in self._routes:
-            if endpoint.method not in (method.upper(), "ANY"):
-                continue
             found = pattern.fullmatch(raw_path)
-            if found is not None:
-                parameters = {name: unquote(value) for name, value in found.groupdict().items()}
-                return RouteMatch(endpoint, parameters)
+            if endpoint.method == method and found is not None:
+                return RouteMatch(endpoint, {name: unquote(value) for name, value in found.groupdict().items()})
         return None
 
 
@@ -143,8 +129,7 @@ def load_endpoints(template: dict[str, Any] | None = None) -> list[Endpoint]:
                 path=route.path,
                 function=route.function,
                 handler=handlers[route.function],
-                timeout_seconds=float(_function_setting(template, route.function, "Timeout", 20)),
-                memory_mb=int(_function_setting(template, route.function, "MemorySize", 512)),
+                timeout_seconds=_function_timeout(template, route.function),
             )
         )
     return endpoints
@@ -164,11 +149,9 @@ def load_handler(function: str, code_uri: Path, handler: str) -> LambdaHandler:
     return loaded
 
 
-def _function_setting(template: dict[str, Any], function: str, name: str, default: int) -> int:
-    own = template["Resources"][function]["Properties"].get(name)
-    shared = template.get("Globals", {}).get("Function", {}).get(name)
-    value = own if own is not None else shared
-    return value if isinstance(value, int) else default
+def _function_timeout(template: dict[str, Any], function: str) -> float:
+    own = template["Resources"][function]["Properties"].get("Timeout")
+    return float(own or template.get("Globals", {}).get("Function", {}).get("Timeout") or 20)
 
 
 def handler_environment(template: dict[str, Any] | None = None) -> dict[str, str]:
@@ -190,74 +173,42 @@ def handler_environment(template: dict[str, Any] | None = None) -> dict[str, str
 @dataclass(frozen=True, slots=True)
 class HttpReply:
     status: int
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes = b""
+    headers: dict[str, str]
+    body: bytes
 
 
-NOT_FOUND = HttpReply(404, [("content-type", JSON_CONTENT_TYPE)], NOT_FOUND_BODY)
-INTERNAL_ERROR = HttpReply(500, [("content-type", JSON_CONTENT_TYPE)], INTERNAL_ERROR_BODY)
+NOT_FOUND = HttpReply(404, {"content-type": JSON_CONTENT_TYPE}, NOT_FOUND_BODY)
+INTERNAL_ERROR = HttpReply(500, {"content-type": JSON_CONTENT_TYPE}, INTERNAL_ERROR_BODY)
 
 
-def reply_from_lambda(result: Any) -> HttpReply:
-    """A handler's return value as API Gateway turns it into an HTTP answer (payload format 2.0): a dict
-    with a statusCode is the full response; anything else is the body of a 200 JSON answer."""
-    if not (isinstance(result, dict) and "statusCode" in result):
-        text = result if isinstance(result, str) else json.dumps(result)
-        return HttpReply(200, [("content-type", JSON_CONTENT_TYPE)], text.encode())
-    raw_body = result.get("body") or ""
-    body = base64.b64decode(raw_body) if result.get("isBase64Encoded") else str(raw_body).encode()
-    headers = [(name.lower(), str(value)) for name, value in (result.get("headers") or {}).items()]
-    headers += [("set-cookie", str(cookie)) for cookie in result.get("cookies") or []]
-    return HttpReply(int(result["statusCode"]), headers, body)
+def reply_from_lambda(result: dict[str, Any]) -> HttpReply:
+    """A handler's response (payload format 2.0) as API Gateway's HTTP answer. Powertools' resolver always
+    gives a statusCode, and a base64 body when it compresses (the /docs assets)."""
+    body = result.get("body") or ""
+    raw_body = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
+    return HttpReply(int(result["statusCode"]), dict(result.get("headers") or {}), raw_body)
 
 
-def request_event(
-    match: RouteMatch,
-    method: str,
-    target: str,
-    headers: Iterable[tuple[str, str]],
-    body: bytes,
-    source_ip: str,
-) -> dict[str, Any]:
-    """The payload 2.0 event of a request: rawPath as received, pathParameters percent-decoded, repeated
-    headers joined with commas, Cookie headers moved to `cookies`."""
+def request_event(match: RouteMatch, target: str, headers: dict[str, str], source_ip: str) -> dict[str, Any]:
+    """The payload 2.0 event of a request: rawPath as received, pathParameters percent-decoded."""
     raw_path, _, raw_query = target.partition("?")
-    joined: dict[str, str] = {}
-    cookies: list[str] = []
-    for name, value in headers:
-        lowered = name.lower()
-        if lowered == "cookie":
-            cookies.extend(cookie.strip() for cookie in value.split(";") if cookie.strip())
-        else:
-            joined[lowered] = f"{joined[lowered]},{value}" if lowered in joined else value
-    joined.setdefault("x-forwarded-for", source_ip)
-    joined.setdefault("x-forwarded-proto", "http")
-    event = http_api_event(
-        method,
+    return http_api_event(
+        match.endpoint.method,
         raw_path,
         raw_query,
-        headers=joined,
+        headers={"x-forwarded-for": source_ip, "x-forwarded-proto": "http", **headers},
         route_key=match.endpoint.route_key,
         path_parameters=match.path_parameters,
         source_ip=source_ip,
     )
-    if cookies:
-        event["cookies"] = cookies
-    if body:
-        try:
-            event["body"] = body.decode("utf-8")
-        except UnicodeDecodeError:
-            event["body"] = base64.b64encode(body).decode("ascii")
-            event["isBase64Encoded"] = True
-    return event
 
 
 class LocalApiServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], routes: RouteTable, log: TextIO = sys.stderr) -> None:
+    def __init__(self, address: tuple[str, int], routes: RouteTable, console: TextIO) -> None:
         self.routes = routes
-        self.log = log
+        self.console = console
         self._log_lock = threading.Lock()
         self._function_locks = {endpoint.function: threading.Lock() for endpoint in routes.endpoints}
         super().__init__(address, LocalApiRequestHandler)
@@ -271,17 +222,13 @@ class LocalApiServer(ThreadingHTTPServer):
         handlers keep per-request state at module level (Powertools' resolver and logger keys)."""
         endpoint = match.endpoint
         with self._function_locks[endpoint.function]:
-            context = LambdaContext(
-                function_name=endpoint.function,
-                timeout_seconds=endpoint.timeout_seconds,
-                memory_limit_in_mb=endpoint.memory_mb,
-            )
+            context = LambdaContext(function_name=endpoint.function, timeout_seconds=endpoint.timeout_seconds)
             return endpoint.handler(event, context)
 
     def log_line(self, line: str) -> None:
         with self._log_lock:
-            self.log.write(line + "\n")
-            self.log.flush()
+            self.console.write(line + "\n")
+            self.console.flush()
 
 
 class LocalApiRequestHandler(BaseHTTPRequestHandler):
@@ -290,50 +237,32 @@ class LocalApiRequestHandler(BaseHTTPRequestHandler):
     server_version = "connected-developers-local"
 
     def do_GET(self) -> None:
-        self._answer()
-
-    def do_HEAD(self) -> None:
-        self._answer()
-
-    def do_POST(self) -> None:
-        self._answer()
-
-    def do_PUT(self) -> None:
-        self._answer()
-
-    def do_PATCH(self) -> None:
-        self._answer()
-
-    def do_DELETE(self) -> None:
-        self._answer()
-
-    def do_OPTIONS(self) -> None:
-        self._answer()
-
-    def _answer(self) -> None:
+        """Every method comes here: one that no route has gets API Gateway's 404, as an unknown path does."""
         started = time.perf_counter()
-        body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.rfile.read(int(self.headers.get("content-length") or 0))
         match = self.server.routes.match(self.command, self.path.partition("?")[0])
         request_id = ""
         if match is None:
             reply = NOT_FOUND
         else:
-            event = request_event(match, self.command, self.path, self.headers.items(), body, self.client_address[0])
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            event = request_event(match, self.path, headers, self.client_address[0])
             request_id = event["requestContext"]["requestId"]
             try:
                 reply = reply_from_lambda(self.server.invoke(match, event))
             except Exception:  # noqa: BLE001 - Lambda reports a crashed handler as a 500; the server lives on
                 traceback.print_exc()
                 reply = INTERNAL_ERROR
-        self._send(reply, request_id)
         elapsed_ms = (time.perf_counter() - started) * 1000
         self.server.log_line(f"{self.command} {self.path} {reply.status} {elapsed_ms:.0f} ms")
+        self._send(reply, request_id)
+
+    do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET  # noqa: N815
 
     def _send(self, reply: HttpReply, request_id: str) -> None:
         self.send_response(reply.status)
-        for name, value in reply.headers:
-            if name not in HOP_BY_HOP_HEADERS:
-                self.send_header(name, value)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
         self.send_header("content-length", str(len(reply.body)))
         if request_id:
             self.send_header("apigw-requestid", request_id)
@@ -342,16 +271,14 @@ class LocalApiRequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """Every request is logged once, by `_answer`, with its duration."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        self.server.log_line(format % args)
+        """Every request is logged once, by `do_GET`, with its duration."""
 
 
 @dataclass(frozen=True, slots=True)
 class RunSettings:
     port: int
     data_dir: Path
+    verbose: bool = False
 
     @classmethod
     def from_env(cls, environ: MutableMapping[str, str]) -> "RunSettings":
@@ -359,7 +286,25 @@ class RunSettings:
         if not raw_port.isdigit() or int(raw_port) > 65535:
             raise LocalRunError(f"PORT must be a TCP port number, not {raw_port!r}")
         data_dir = Path(environ.get(DATA_DIR_VARIABLE, "").strip() or DEFAULT_DATA_DIR)
-        return cls(port=int(raw_port), data_dir=data_dir)
+        verbose = environ.get(VERBOSE_VARIABLE, "").strip() not in ("", "0")
+        return cls(port=int(raw_port), data_dir=data_dir, verbose=verbose)
+
+    @property
+    def handler_log(self) -> Path | None:
+        """Where what the handlers print goes; None keeps it on the console."""
+        return None if self.verbose else self.data_dir / HANDLER_LOG_NAME
+
+
+@contextmanager
+def handler_output(log: Path | None) -> Iterator[None]:
+    """Sends what the handlers print to stdout to `log`, appended. Powertools' Logger keeps the stdout it
+    finds when the first one is made, so the handler modules must be imported inside this block."""
+    if log is None:
+        yield
+        return
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8", buffering=1) as stream, redirect_stdout(stream):
+        yield
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,7 +343,9 @@ def configure_upstreams(environ: MutableMapping[str, str], cleanup: ExitStack) -
     return UpstreamWorld(description=description, examples_heading="Try it:", examples=examples)
 
 
-def banner(base_url: str, routes: RouteTable, database: LocalDynamoDB, upstreams: UpstreamWorld) -> str:
+def banner(
+    base_url: str, routes: RouteTable, database: LocalDynamoDB, upstreams: UpstreamWorld, handler_log: Path | None
+) -> str:
     indent = " " * 13
     lines = ["connected-developers, running locally", f"  API        {base_url}"]
     lines += [f"{indent}{endpoint.route_key} -> {endpoint.function}" for endpoint in routes.endpoints]
@@ -406,6 +353,11 @@ def banner(base_url: str, routes: RouteTable, database: LocalDynamoDB, upstreams
     first, *more = upstreams.description
     lines.append(f"  GitHub, X  {first}")
     lines += [f"{indent}{line}" for line in more]
+    if handler_log is None:
+        lines.append(f"  Logs       the handlers' JSON logs and EMF metrics, below ({VERBOSE_VARIABLE}=1)")
+    else:
+        lines.append(f"  Logs       the handlers' JSON logs and EMF metrics in {shown_path(handler_log)}")
+        lines.append(f"{indent}({VERBOSE_VARIABLE}=1 make run shows them here)")
     lines += ["", upstreams.examples_heading]
     for example in upstreams.examples:
         lines += [f"  # {example.purpose}", f"  curl -sw '\\n' {base_url}{example.path}"]
@@ -416,17 +368,19 @@ def banner(base_url: str, routes: RouteTable, database: LocalDynamoDB, upstreams
 
 
 def run(environ: MutableMapping[str, str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    """Serves until SIGINT or SIGTERM, then stops the API and the database server it started."""
+    """Serves until SIGINT or SIGTERM, then stops the API and the database server it started. `out` is the
+    console: the banner and the request lines."""
     with ExitStack() as cleanup:
         _stop_on_signals(cleanup)
         settings = RunSettings.from_env(environ)
+        cleanup.enter_context(handler_output(settings.handler_log))
         template = load_template()
         environ.pop(DEPLOYED_CREDENTIALS_VARIABLE, None)
         environ.update(handler_environment(template))
         upstreams = configure_upstreams(environ, cleanup)
         routes = RouteTable(load_endpoints(template))
         try:
-            server = LocalApiServer((HOST, settings.port), routes, err)
+            server = LocalApiServer((HOST, settings.port), routes, out)
         except OSError as error:
             raise LocalRunError(
                 f"cannot listen on {HOST}:{settings.port} ({error.strerror}): is another local run using it? "
@@ -438,7 +392,8 @@ def run(environ: MutableMapping[str, str], out: TextIO = sys.stdout, err: TextIO
         ensure_register_table(database.endpoint)
         if database.warning:
             print(f"WARNING: {database.warning}", file=err, flush=True)
-        print(banner(f"http://{HOST}:{server.port}", routes, database, upstreams), file=out, flush=True)
+        base_url = f"http://{HOST}:{server.port}"
+        print(banner(base_url, routes, database, upstreams, settings.handler_log), file=out, flush=True)
         try:
             server.serve_forever(poll_interval=0.25)
         except StopRequested as stop:

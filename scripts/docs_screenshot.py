@@ -1,6 +1,7 @@
-"""`make docs-screenshot`: starts the local API, loads its /docs page in Debian's headless Chromium (the
-launch of the browser test, local/browser.py), waits until Swagger UI has rendered, saves the whole page
-as docs-screenshot.png (git-ignored) and stops the browser, the API and its database.
+"""`make docs-screenshot`: starts the local API, loads its /docs page in a headless Chrome or Chromium (found,
+or fetched by Selenium Manager, as for the browser test: local/browser.py), waits until Swagger UI has
+rendered, saves the whole page as docs-screenshot.png (git-ignored) and stops the browser, the API and its
+database.
 
 Run: `make docs-screenshot`, or `.venv/bin/python scripts/docs_screenshot.py [--output PATH]`.
 """
@@ -17,7 +18,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from selenium.webdriver.chrome.webdriver import WebDriver
 
-from local.browser import WINDOW_SIZE, BrowserUnavailableError, DocsNotRenderedError, headless_chromium, open_docs
+from local.browser import (
+    WINDOW_SIZE,
+    BrowserUnavailableError,
+    DocsNotRenderedError,
+    find_browser,
+    headless_chromium,
+    open_docs,
+)
 from local.process import LocalApiStartError, start_local_api
 from local.template import PROJECT_ROOT
 
@@ -39,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the PNG")
     output: Path = parser.parse_args(argv).output
+    try:
+        browser = find_browser(fetch=True)
+    except BrowserUnavailableError as error:
+        print(f"docs-screenshot: {error}", file=sys.stderr)
+        return 1
     with tempfile.TemporaryDirectory(prefix="docs-screenshot-", ignore_cleanup_errors=True) as work:
         work_dir = Path(work)
         try:
@@ -47,10 +60,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"docs-screenshot: {error}", file=sys.stderr)
             return 1
         try:
-            with headless_chromium(work_dir / "browser") as driver:
+            with headless_chromium(work_dir / "browser", browser) as driver:
                 page = open_docs(driver, api.base_url)
                 output.write_bytes(full_page_png(driver))
-        except (BrowserUnavailableError, DocsNotRenderedError) as error:
+        except DocsNotRenderedError as error:
             print(f"docs-screenshot: {error}", file=sys.stderr)
             return 1
         finally:

@@ -1,7 +1,9 @@
 """`make run` end to end: `python -m local` as a subprocess against a real dynalite, called over HTTP in the
 offline demo world, restarted to show that the register survives, and stopped (SIGINT, SIGTERM, SIGKILL)
-to show that no process outlives it."""
+to show that no process outlives it. The console shows a line per request; the handlers' JSON log lines and
+EMF metrics go to api.log in the data folder, or to the console with VERBOSE=1."""
 
+import json
 import re
 import signal
 from collections.abc import Iterator
@@ -51,6 +53,10 @@ def without_stamp(record: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in record.items() if key != "registered_at"}
 
 
+def json_lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
 def test_the_demo_world_answers_over_http_and_the_register_survives_a_restart(
     dynalite: None, runs: list[LocalRun], tmp_path: Path
 ) -> None:
@@ -92,7 +98,14 @@ def test_the_demo_world_answers_over_http_and_the_register_survives_a_restart(
 
     assert first.get("/connected/nowhere") == (404, b'{"message":"Not Found"}')
     assert first.get("/connected/realtime/ada/grace", method="POST") == (404, b'{"message":"Not Found"}')
-    assert re.search(r"^GET /connected/realtime/GRACE/Ada 200 \d+ ms$", first.errors.read_text(), re.MULTILINE)
+    console = first.output.read_text()
+    assert re.search(r"^GET /connected/realtime/GRACE/Ada 200 \d+ ms$", console, re.MULTILINE)
+    assert re.search(r"^POST /connected/realtime/ada/grace 404 \d+ ms$", console, re.MULTILINE)
+    assert json_lines(console) == []
+    assert "api.log" in first.banner
+    logged = json_lines((data_dir / "api.log").read_text())
+    assert any(line.get("message") == "answered" and line.get("correlation_id") for line in logged)
+    assert any("_aws" in line for line in logged), "EMF metric lines go to the log file"
 
     assert first.stop(signal.SIGINT) == 0
     assert_nothing_left(data_dir)
@@ -101,6 +114,21 @@ def test_the_demo_world_answers_over_http_and_the_register_survives_a_restart(
     assert second.get_json("/connected/register/ada/grace") == (200, register)
     assert second.stop(signal.SIGTERM) == 0
     assert_nothing_left(data_dir)
+
+
+def test_verbose_puts_the_handlers_log_lines_on_the_console(
+    dynalite: None, runs: list[LocalRun], tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    run = start(runs, data_dir, VERBOSE="1")
+
+    assert run.get_json("/connected/realtime/ada/grace") == (200, CONNECTED)
+    assert run.stop(signal.SIGTERM) == 0
+
+    console = run.output.read_text()
+    assert re.search(r"^GET /connected/realtime/ada/grace 200 \d+ ms$", console, re.MULTILINE)
+    assert any(line.get("message") == "answered" for line in json_lines(console))
+    assert not (data_dir / "api.log").exists()
 
 
 def test_dynalite_does_not_outlive_a_killed_run(dynalite: None, runs: list[LocalRun], tmp_path: Path) -> None:
