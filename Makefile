@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(dir $(PYTHON))):$(PATH)
 
-.PHONY: help run test bench verify-upstreams lint format typecheck openapi openapi-check template security unit build deploy clean \
+.PHONY: help run test bench verify-upstreams smoke lint format typecheck openapi openapi-check template security unit build deploy clean \
 	browser docs-screenshot
 
 help:
@@ -18,6 +18,7 @@ help:
 	@echo "make test      lint, type checks, template and security checks, and every test"
 	@echo "make bench     round trips, X users read and cold starts against their targets (offline)"
 	@echo "make verify-upstreams   check against the live X and GitHub what the fakes assume (needs TWITTER_BEARER_TOKEN; costs X reads)"
+	@echo "make smoke URL=https://...   black-box checks of a running API (after every deploy; costs nothing)"
 	@echo "make openapi   regenerate openapi.json from the handlers (make test fails when it drifts)"
 	@echo "make docs-screenshot   docs-screenshot.png: the local API's /docs page as headless Chrome or Chromium renders it"
 	@echo "make build     sam build"
@@ -111,6 +112,11 @@ bench: $(VENV)/.installed node_modules/.package-lock.json
 # Live: calls the real X (TWITTER_BEARER_TOKEN, required) and GitHub (GITHUB_TOKEN, optional). Not part of `make test`.
 verify-upstreams: $(VENV)/.installed
 	$(BIN)/python scripts/verify_upstreams.py
+
+# Black-box checks of a running API over HTTP: health, OpenAPI, docs, a register read, a free realtime 404.
+smoke: $(VENV)/.installed
+	@test -n "$(URL)" || { echo "usage: make smoke URL=https://... (the stack output ApiUrl)" >&2; exit 1; }
+	$(BIN)/python scripts/smoke.py "$(URL)"
 
 build: $(SAM_VENV)/.installed
 	$(SAM_VENV)/bin/sam build
