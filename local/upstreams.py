@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
 from urllib.parse import parse_qs, urlsplit
@@ -170,6 +170,11 @@ class FakeUpstreams:
         self.answer_before_faults: dict[str, int] = defaultdict(int)
         self.lasting_faults: dict[str, Fault] = {}
         self.x_users_returned = 0
+        """Users X's follow lists returned: what X bills for reading them."""
+        self.x_users_looked_up = 0
+        """Users X's lookups found: billed too."""
+        self.statuses: Counter[tuple[str, int]] = Counter()
+        """How many answers of each status each endpoint gave."""
         self.named_accounts_last = False
         self.page_tokens: dict[str, int] = {}
         """Every X pagination token given out, with the offset it stands for."""
@@ -223,6 +228,7 @@ class FakeUpstreams:
         self.requests[endpoint].append(request)
         fault = self._fault_for(endpoint)
         status, headers, text = fault(request) if fault is not None else serve()
+        self.statuses[(endpoint, status)] += 1
         vendor, operation = ENDPOINTS[endpoint]
         follows: str | None = getattr(fault, "follows", None)
         if text is None:
@@ -308,6 +314,7 @@ class FakeUpstreams:
             body["data"] = data
         if errors:
             body["errors"] = errors
+        self.x_users_looked_up += len(data)
         return 200, _x_rate_headers(), json.dumps(body)
 
     def _x_user(self, developer: Developer) -> dict[str, Any]:
