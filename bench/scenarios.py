@@ -1,5 +1,5 @@
 """The pairs the benchmark asks about, and what each answer must cost, as plain data shared by `make bench`
-and the tests (tests/integration/test_costs.py). The cold-start child reads it once its clock has stopped.
+and the tests (tests/integration/test_costs.py). A cold-start child reads it off its clock.
 
 Each realtime scenario names its developers (the fields of `local.world.Developer`), the upstream round
 trips its answer needs one after the other (its floor), the calls it makes per endpoint, the follow lists it
@@ -122,4 +122,6 @@ ONE_WAY_FOLLOW = RealtimeScenario(
 )
 
 REALTIME_SCENARIOS = (UNKNOWN_USER, DISJOINT_ORGANISATIONS, CONNECTED_ONE_PAGE, FOLLOWS_FIVE_THOUSAND, ONE_WAY_FOLLOW)
-COLD_START_SCENARIO = CONNECTED_ONE_PAGE
+COLD_START_SCENARIO = DISJOINT_ORGANISATIONS
+"""The first request of a cold start: its I/O is the realtime baseline's (one X user lookup, one PutItem), plus
+what the function adds of its own (GitHub, the daily count of X users billed)."""

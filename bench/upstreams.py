@@ -1,4 +1,4 @@
-"""GitHub and X for the benchmark: the fake world of tests/support/upstreams.py, each request answered
+"""GitHub and X for the benchmark: the fake world of local/upstreams.py, each request answered
 after a fixed latency, with the time every request spends in the HTTP adapter recorded."""
 
 import time

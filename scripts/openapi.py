@@ -23,7 +23,8 @@ DESCRIPTION = (
 
 def build_document() -> dict[str, Any]:
     sys.path[:0] = [str(PROJECT_ROOT / "layers" / "common"), str(PROJECT_ROOT)]
-    from connected.contract import REALTIME_PARAMETERS, REGISTER_PARAMETERS
+    from connected.contract import REALTIME_PARAMETERS
+    from connected.history import QUERY_PARAMETER_DOCS
     from local.template import import_file_module
 
     document: dict[str, Any] = {}
@@ -41,7 +42,7 @@ def build_document() -> dict[str, Any]:
             document.setdefault("components", {}).setdefault(kind, {}).update(entries)
     _drop_unused_schemas(document)
     register = document["paths"]["/connected/register/{dev1}/{dev2}"]["get"]
-    register["parameters"] = [*register.get("parameters", []), *REGISTER_PARAMETERS]
+    register["parameters"] = [*register.get("parameters", []), *QUERY_PARAMETER_DOCS]
     for path in ("/connected/realtime/{dev1}/{dev2}", "/connected/team/{handles}"):
         realtime = document["paths"][path]["get"]
         realtime["parameters"] = [*realtime.get("parameters", []), *REALTIME_PARAMETERS]

@@ -9,7 +9,6 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, O
 
 from connected.errors import ERRORS, ConnectedError, ErrorEntry, FollowsUnreadableError
 from connected.freshness import MAX_AGE_LIMIT_SECONDS
-from connected.history import MAX_LIMIT, UNPAGED_RECORD_CAP
 
 JSON = "application/json"
 ERRORS_SCHEMA: dict[str, Any] = {
@@ -178,38 +177,6 @@ REALTIME_PARAMETERS: list[dict[str, Any]] = [
         "description": "Seconds (0 to 30 days): when the pair's latest recorded answer is at most this old, it is "
         "given, with an `Age` header, without asking GitHub or X and without a new record. Absent: always fresh.",
         "schema": {"type": "integer", "minimum": 0, "maximum": MAX_AGE_LIMIT_SECONDS},
-    },
-]
-
-REGISTER_PARAMETERS: list[dict[str, Any]] = [
-    {
-        "name": "limit",
-        "in": "query",
-        "required": False,
-        "description": f"At most this many records (1 to {MAX_LIMIT}); a Link header points to the next page. "
-        f"Without it, every record up to {UNPAGED_RECORD_CAP:,} (then a Link header too).",
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
-    },
-    {
-        "name": "cursor",
-        "in": "query",
-        "required": False,
-        "description": "The opaque cursor of a Link header's next page.",
-        "schema": {"type": "string"},
-    },
-    {
-        "name": "since",
-        "in": "query",
-        "required": False,
-        "description": "Only records registered at or after this ISO 8601 time (UTC when no zone is given).",
-        "schema": {"type": "string", "format": "date-time"},
-    },
-    {
-        "name": "until",
-        "in": "query",
-        "required": False,
-        "description": "Only records registered at or before this ISO 8601 time.",
-        "schema": {"type": "string", "format": "date-time"},
     },
 ]
 

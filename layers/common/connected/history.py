@@ -29,6 +29,40 @@ POSITION = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z#[0-9a-f]{1,3
 """A record's sort key: its write time to the microsecond, then a random suffix."""
 
 
+QUERY_PARAMETER_DOCS: list[dict[str, object]] = [
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "description": f"At most this many records (1 to {MAX_LIMIT}); a Link header points to the next page. "
+        f"Without it, every record up to {UNPAGED_RECORD_CAP:,} (then a Link header too).",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+    },
+    {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "description": "The opaque cursor of a Link header's next page.",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "since",
+        "in": "query",
+        "required": False,
+        "description": "Only records registered at or after this ISO 8601 time (UTC when no zone is given).",
+        "schema": {"type": "string", "format": "date-time"},
+    },
+    {
+        "name": "until",
+        "in": "query",
+        "required": False,
+        "description": "Only records registered at or before this ISO 8601 time.",
+        "schema": {"type": "string", "format": "date-time"},
+    },
+]
+"""The register route's query parameters as the OpenAPI document describes them (scripts/openapi.py)."""
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryRequest:
     limit: int | None = None
@@ -90,7 +124,7 @@ def position_of(cursor: str, request: "HistoryRequest") -> str:
     position = decoded.get("after") if isinstance(decoded, dict) else None
     if not isinstance(position, str) or not POSITION.fullmatch(position):
         raise InvalidQueryError("the cursor is not one this API gave out")
-    moment = datetime.strptime(position.split("#", 1)[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    moment = datetime.fromisoformat(position.split("#", 1)[0])
     if (request.since and moment < request.since) or (request.until and moment > request.until):
         raise InvalidQueryError("the cursor lies outside since and until")
     return position
