@@ -96,12 +96,18 @@ class _Stage1:
     accounts: Mapping[str, XAccount]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Decisions:
-    """The fresh verdict, or why there is none, of each pair asked about (by index)."""
+    """The fresh verdict, or why there is none, of each pair asked about (by index), and the count of X users
+    billed under way, which the answer waits for once it has written its records."""
 
     verdicts: dict[int, Verdict | UndecidableError]
     follow_reads: tuple[ListRead, ...]
+    counting: "Future[int | None] | None" = None
+
+    def counted(self) -> None:
+        if self.counting is not None:
+            self.counting.exception()
 
 
 def _ignore(_operation: str, _error: Exception) -> None:
@@ -148,11 +154,14 @@ class ConnectionService:
             if remembered is not None:
                 return remembered
             decisions = self._decide([dev1, dev2], [(0, 1)])
-            verdict = decisions.verdicts[0]
-            if isinstance(verdict, UndecidableError):
-                verdict.x_users_read = sum(read.users_read for read in decisions.follow_reads)
-                raise verdict
-            return Answer(verdict, self._register.record(Pair.of(dev1, dev2), verdict), decisions.follow_reads)
+            try:
+                verdict = decisions.verdicts[0]
+                if isinstance(verdict, UndecidableError):
+                    verdict.x_users_read = sum(read.users_read for read in decisions.follow_reads)
+                    raise verdict
+                return Answer(verdict, self._register.record(Pair.of(dev1, dev2), verdict), decisions.follow_reads)
+            finally:
+                decisions.counted()
 
     def team(
         self, handles: Sequence[str], deadline: Deadline | None = None, max_age: timedelta | None = None
@@ -165,18 +174,19 @@ class ConnectionService:
         with deadline_of(deadline):
             remembered = self._all_remembered(handles, indexes, max_age) if max_age is not None else {}
             fresh = [pair for pair in indexes if pair not in remembered]
-            needed = sorted({member for pair in fresh for member in pair})
+            members = sorted({member for pair in fresh for member in pair})
+            at = {member: position for position, member in enumerate(members)}
             decisions = (
-                self._decide(
-                    [handles[member] for member in needed], [(needed.index(a), needed.index(b)) for a, b in fresh]
-                )
+                self._decide([handles[member] for member in members], [(at[one], at[other]) for one, other in fresh])
                 if fresh
                 else _Decisions({}, ())
             )
-            verdicts = dict(zip(fresh, (decisions.verdicts[number] for number in range(len(fresh))), strict=True))
-            recorded = self._record_all(
-                handles, {pair: verdict for pair, verdict in verdicts.items() if isinstance(verdict, Verdict)}
-            )
+            verdicts = {pair: decisions.verdicts[number] for number, pair in enumerate(fresh)}
+            decided = {pair: verdict for pair, verdict in verdicts.items() if isinstance(verdict, Verdict)}
+            try:
+                recorded = self._record_all(handles, decided)
+            finally:
+                decisions.counted()
         pairs = []
         for pair in indexes:
             first, second = handles[pair[0]], handles[pair[1]]
@@ -228,9 +238,11 @@ class ConnectionService:
 
     def _decide(self, handles: Sequence[str], pairs: list[tuple[int, int]]) -> _Decisions:
         """Fresh verdicts for `pairs` of `handles` (indexes): stage 1, then the follow lists the pairs that share
-        an organisation need. Whatever X billed is added to the day's count, however the answer ends."""
+        an organisation need. Whatever X billed is added to the day's count, however the answer ends: aside,
+        while a decided answer writes its records, else before the error is raised."""
         billed_today = self._executor.submit(in_this_context(self._count_billed), 0) if self._limits.per_day else None
         billed = 0
+        decisions: _Decisions | None = None
         try:
             stage1 = self._look_up(handles)
             billed = len(stage1.accounts)
@@ -247,7 +259,11 @@ class ConnectionService:
             if billed_today is not None:
                 billed_today.exception()
                 if billed:
-                    self._count_billed(billed)
+                    counting = self._executor.submit(in_this_context(self._count_billed), billed)
+                    if decisions is None:
+                        counting.exception()
+                    else:
+                        decisions.counting = counting
 
     def _decisions(self, handles: Sequence[str], pairs: list[tuple[int, int]], stage1: _Stage1) -> _Decisions:
         verdicts: dict[int, Verdict | UndecidableError] = {}

@@ -217,7 +217,7 @@ def _expired(item: dict[str, Any], now: float) -> bool:
 def _record(item: dict[str, Any]) -> Record:
     try:
         stamp = item[SORT_KEY]["S"].split("#", 1)[0]
-        registered_at = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        registered_at = datetime.fromisoformat(stamp)
         connected = bool(item["connected"]["BOOL"])
         organisations = tuple(entry["S"] for entry in item.get("organisations", {}).get("L", []))
     except (KeyError, TypeError, ValueError) as error:
