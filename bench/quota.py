@@ -21,6 +21,7 @@ import boto3
 import responses
 from moto import mock_aws
 
+from bench.report import text_table
 from connected.connection import ConnectionService, ReadLimits
 from connected.credentials import Credentials
 from connected.errors import ConnectedError
@@ -144,7 +145,8 @@ def demo_day(seed: int = 7, developers: int = 300) -> tuple[World, list[Asked]]:
 def _offline_service(
     world: World, now: list[datetime], limits: ReadLimits | None = None
 ) -> Iterator[tuple[ConnectionService, FakeUpstreams]]:
-    """The connection check with the real clients, GitHub and X from `world`, the register in moto."""
+    """The connection check with the real clients, GitHub and X from `world`, the register in moto (whatever
+    DynamoDB server the environment names), the environment restored afterwards."""
     dummy = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "eu-west-1"}
     with (
         mock.patch.dict(os.environ, dummy),
@@ -152,6 +154,8 @@ def _offline_service(
         responses.RequestsMock(assert_all_requests_are_fired=False) as http,
         ThreadPoolExecutor(max_workers=20) as executor,
     ):
+        for variable in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
+            os.environ.pop(variable, None)
         client = boto3.client("dynamodb")
         table = f"{TABLE}-{next(_tables)}"
         create_register_table(client, table)
@@ -226,11 +230,7 @@ def team_against_pairs() -> tuple[int, int]:
 
 
 def quota_table(counts: list[DayCount]) -> str:
-    table = [COLUMNS, *(count.row() for count in counts)]
-    widths = [max(len(line[column]) for line in table) for column in range(len(COLUMNS))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in table]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
+    return text_table(COLUMNS, [count.row() for count in counts])
 
 
 def quota_report() -> str:

@@ -63,8 +63,13 @@ def calls_text(calls: Mapping[str, int]) -> str:
 
 
 def render(rows: Sequence[Row]) -> str:
-    table = [COLUMNS, *(row.cells() for row in rows)]
-    widths = [max(len(line[column]) for line in table) for column in range(len(COLUMNS))]
+    return text_table(COLUMNS, [row.cells() for row in rows])
+
+
+def text_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns padded to their widest cell, under a line of dashes."""
+    table = [columns, *rows]
+    widths = [max(len(line[column]) for line in table) for column in range(len(columns))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in table]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from itertools import combinations
+from typing import NamedTuple
 
 from connected.deadline import Deadline, deadline_of, in_this_context
 from connected.errors import (
@@ -45,8 +46,7 @@ class Answer:
         return max(0, int((now - self.record.registered_at).total_seconds()))
 
 
-@dataclass(frozen=True, slots=True)
-class TeamPair:
+class TeamPair(NamedTuple):
     """One pair of a team, handles as the caller wrote them: its answer, or why it cannot be told."""
 
     dev1: str
@@ -55,8 +55,7 @@ class TeamPair:
     undecided: UndecidableError | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TeamAnswer:
+class TeamAnswer(NamedTuple):
     pairs: tuple[TeamPair, ...]
     follow_reads: tuple[ListRead, ...]
 
@@ -82,28 +81,31 @@ class TeamAnswer:
         return body
 
 
-@dataclass(frozen=True, slots=True)
-class ReadLimits:
+class ReadLimits(NamedTuple):
     """What X may bill: follow-list users per answer, and users (looked up and listed) per UTC day; 0: no limit."""
 
     per_answer: int = 0
     per_day: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class _Stage1:
+NO_LIMITS = ReadLimits()
+
+
+class _Stage1(NamedTuple):
     organisations: Mapping[str, list[str] | None]
     accounts: Mapping[str, XAccount]
 
 
-@dataclass(slots=True)
 class _Decisions:
     """The fresh verdict, or why there is none, of each pair asked about (by index), and the count of X users
     billed under way, which the answer waits for once it has written its records."""
 
-    verdicts: dict[int, Verdict | UndecidableError]
-    follow_reads: tuple[ListRead, ...]
-    counting: "Future[int | None] | None" = None
+    __slots__ = ("counting", "follow_reads", "verdicts")
+
+    def __init__(self, verdicts: dict[int, Verdict | UndecidableError], follow_reads: tuple[ListRead, ...]) -> None:
+        self.verdicts = verdicts
+        self.follow_reads = follow_reads
+        self.counting: Future[int | None] | None = None
 
     def counted(self) -> None:
         if self.counting is not None:
@@ -125,7 +127,7 @@ class ConnectionService:
         x: XDirectory,
         register: AnswerRegister,
         executor: Executor,
-        limits: ReadLimits = ReadLimits(),
+        limits: ReadLimits = NO_LIMITS,
         on_register_trouble: Callable[[str, Exception], None] = _ignore,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:

@@ -9,9 +9,8 @@ loads them on its first answer. `make bench` measures what each function's cold 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from aws_lambda_powertools import Logger
 
@@ -38,8 +37,7 @@ UPSTREAM_THREADS = MAX_TEAM
 logger = Logger(child=True)
 
 
-@dataclass(frozen=True, slots=True)
-class Upstreams:
+class Upstreams(NamedTuple):
     github: GitHubDirectory
     x: XDirectory
 
@@ -97,8 +95,7 @@ class ServiceObserver(Protocol):
     def register_trouble(self, operation: str, error: Exception) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class _Built:
+class _Built(NamedTuple):
     credentials: Credentials
     observer: ServiceObserver | None
     service: ConnectionService

@@ -15,7 +15,7 @@ the first holds.
 
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from connected.errors import (
     FollowListUnreadable,
@@ -31,8 +31,7 @@ FOLLOWING = "following"
 FOLLOWERS = "followers"
 
 
-@dataclass(frozen=True, slots=True)
-class ListRead:
+class ListRead(NamedTuple):
     """One follow list read for an answer: whose, which, what it cost, and how many of the accounts looked for
     it showed (None when it answered only errors)."""
 
@@ -42,21 +41,22 @@ class ListRead:
     found: int | None
 
 
-@dataclass(slots=True)
 class Follows:
     """What the planner learnt: for each pair asked about (by index), True when both follow each other, False
     when one does not, or the error that says why it cannot be told."""
 
-    mutual: dict[int, bool | UndecidableError] = field(default_factory=dict)
-    reads: list[ListRead] = field(default_factory=list)
+    __slots__ = ("mutual", "reads")
+
+    def __init__(self) -> None:
+        self.mutual: dict[int, bool | UndecidableError] = {}
+        self.reads: list[ListRead] = []
 
     @property
     def x_users_read(self) -> int:
         return sum(read.users_read for read in self.reads)
 
 
-@dataclass(frozen=True, slots=True)
-class _List:
+class _List(NamedTuple):
     owner: XAccount
     relation: str
 
@@ -65,7 +65,8 @@ class _List:
         return f"{self.owner.username}/{self.relation}"
 
     @property
-    def count(self) -> int:
+    def size(self) -> int:
+        """X's count of the users in the list."""
         return self.owner.following_count if self.relation == FOLLOWING else self.owner.followers_count
 
 
@@ -93,7 +94,7 @@ class FollowPlanner:
             if not needed:
                 return follows
             cover = _cheapest_cover(needed, self._readable(needed, closed, follows))
-            chosen = min(cover, key=lambda listed: (listed.count, listed.name))
+            chosen = min(cover, key=lambda listed: (listed.size, listed.name))
             self._read(chosen, needed, known, closed, follows)
 
     def _needed(
@@ -128,7 +129,7 @@ class FollowPlanner:
 
     def _open(self, listed: _List, closed: dict[_List, str], follows: Follows) -> bool:
         """Readable, and no longer, by X's count, than what the read budget leaves."""
-        return listed not in closed and (not self._budget or listed.count <= self._budget - follows.x_users_read)
+        return listed not in closed and (not self._budget or listed.size <= self._budget - follows.x_users_read)
 
     def _why_not(
         self,
@@ -196,12 +197,12 @@ def _cheapest_cover(needed: Iterable[tuple[XAccount, XAccount]], readable: set[_
     minimum cut between following lists (from the source) and followers lists (to the sink)."""
     edges = {_lists_showing(*direction) for direction in needed}
     nodes = sorted({listed for edge in edges for listed in edge}, key=lambda listed: listed.name)
-    unreadable_weight = sum(listed.count for listed in readable) + 1
+    unreadable_weight = sum(listed.size for listed in readable) + 1
     source, sink = len(nodes), len(nodes) + 1
     index = {listed: position for position, listed in enumerate(nodes)}
     capacity: dict[tuple[int, int], int] = {}
     for listed in nodes:
-        weight = listed.count if listed in readable else unreadable_weight
+        weight = listed.size if listed in readable else unreadable_weight
         arc = (source, index[listed]) if listed.relation == FOLLOWING else (index[listed], sink)
         capacity[arc] = weight
     for following, followers in edges:
