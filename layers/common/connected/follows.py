@@ -83,8 +83,8 @@ class FollowPlanner:
     def mutual_follows(self, pairs: Sequence[tuple[XAccount, XAccount]]) -> Follows:
         follows = Follows()
         known: dict[tuple[str, str], bool] = {}
+        # Lists that can no longer be read, with why: "protected", "unreadable" or "budget".
         closed: dict[_List, str] = {}
-        """Lists that can no longer be read, with why: "protected", "unreadable" or "budget"."""
         for first, second in pairs:
             for account in (first, second):
                 if account.protected:
