@@ -12,7 +12,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from connected.contract import REALTIME_RESPONSES, TEAM_RESPONSES
 from connected.deadline import Deadline
-from connected.factory import connection_service
+from connected.factory import connection_service, remembered_answer
 from connected.freshness import max_age_from
 from connected.handles import refuse_without_calls, team_handles
 from connected.http import install_error_handlers, install_route_fallback, json_response, path_handle
@@ -42,8 +42,9 @@ def realtime(dev1: str, dev2: str) -> Response[str]:
     logger.append_keys(dev1=dev1, dev2=dev2)
     max_age = max_age_from(app.current_event.query_string_parameters)
     refuse_without_calls([dev1, dev2])
-    service = connection_service(telemetry)
-    answer = service.answer(dev1, dev2, Deadline.for_invocation(app.lambda_context), max_age)
+    answer = (remembered_answer(dev1, dev2, max_age, telemetry) if max_age is not None else None) or (
+        connection_service(telemetry).answer(dev1, dev2, Deadline.for_invocation(app.lambda_context))
+    )
     telemetry.answered(answer)
     age = {"Age": str(answer.age_seconds(datetime.now(UTC)))} if answer.from_register else {}
     return json_response(answer.verdict.to_json(), headers=age)

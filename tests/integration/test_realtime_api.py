@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from connected import factory
 from local.upstreams import ENDPOINTS, FakeUpstreams, reply
 from tests.conftest import TABLE_NAME
 from tests.support.handlers import Invoke
@@ -462,3 +463,24 @@ def test_two_impossible_handles_are_refused_before_credentials_are_loaded(
         "nor.this.one is no a valid user in twitter",
     ]
     assert sum(upstreams.count(endpoint) for endpoint in ENDPOINTS) == 0
+
+
+def test_an_answer_from_the_register_needs_no_credentials(
+    upstreams: FakeUpstreams, realtime: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a recorded answer, then a container whose credentials secret cannot be read
+    upstreams.developer("alice", organisations=["Acme"])
+    upstreams.developer("bob", organisations=["Beta"])
+    assert realtime("/connected/realtime/alice/bob").status == 200
+    factory.reset()
+    monkeypatch.delenv("TWITTER_BEARER_TOKEN")
+    monkeypatch.setenv("CREDENTIALS_SECRET_ARN", "arn:aws:secretsmanager:eu-west-1:000000000000:secret:gone")
+
+    # When the pair is asked with max_age, then without
+    remembered = realtime("/connected/realtime/alice/bob?max_age=600")
+    fresh = realtime("/connected/realtime/alice/bob")
+
+    # Then the register answers without the tokens; a fresh answer needs them
+    assert (remembered.status, remembered.body, "age" in remembered.headers) == (200, {"connected": False}, True)
+    assert fresh.status == 502
+    assert fresh.body == {"errors": ["secrets manager failed: the credentials secret could not be read"]}

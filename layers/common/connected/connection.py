@@ -200,14 +200,7 @@ class ConnectionService:
         return TeamAnswer(tuple(pairs), decisions.follow_reads)
 
     def _remembered(self, pair: Pair, max_age: timedelta) -> Answer | None:
-        try:
-            record = self._register.latest(pair)
-        except RegisterUnavailableError as error:
-            self._on_register_trouble("read the latest answer", error)
-            return None
-        if record is None or self._clock() - record.registered_at > max_age:
-            return None
-        return Answer(record.verdict, record, from_register=True)
+        return remembered(self._register, pair, max_age, self._clock(), self._on_register_trouble)
 
     def _all_remembered(
         self, handles: Sequence[str], indexes: list[tuple[int, int]], max_age: timedelta
@@ -325,6 +318,25 @@ class ConnectionService:
         if x_error is not None:
             raise x_error
         return _Stage1(organisations, accounts)
+
+
+def remembered(
+    register: AnswerRegister,
+    pair: Pair,
+    max_age: timedelta,
+    now: datetime,
+    on_register_trouble: Callable[[str, Exception], None],
+) -> Answer | None:
+    """The pair's latest record as its answer, when it is at most `max_age` old at `now`; otherwise None, and
+    None too when the register cannot be read (`on_register_trouble` hears of it): a fresh answer is due."""
+    try:
+        record = register.latest(pair)
+    except RegisterUnavailableError as error:
+        on_register_trouble("read the latest answer", error)
+        return None
+    if record is None or now - record.registered_at > max_age:
+        return None
+    return Answer(record.verdict, record, from_register=True)
 
 
 def common_organisations(first: list[str], second: list[str]) -> tuple[str, ...]:

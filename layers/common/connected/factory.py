@@ -9,21 +9,22 @@ loads them on its first answer. `make bench` measures what each function's cold 
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from aws_lambda_powertools import Logger
 
-from connected.handles import MAX_TEAM
+from connected.handles import MAX_TEAM, Pair
 from connected.settings import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from concurrent.futures import Executor, Future, ThreadPoolExecutor
+    from datetime import timedelta
 
-    from connected.connection import ConnectionService
+    from connected.connection import Answer, ConnectionService
     from connected.credentials import Credentials
-    from connected.handles import Pair
     from connected.models import Record, Verdict
     from connected.ports import GitHubDirectory, XDirectory
     from connected.register import DynamoDBRegister
@@ -136,6 +137,14 @@ def connection_service(observer: ServiceObserver | None = None) -> ConnectionSer
         if _built is None or _built.credentials != credentials or _built.observer is not observer:
             _built = _build(credentials, observer)
         return _built.service
+
+
+def remembered_answer(dev1: str, dev2: str, max_age: timedelta, observer: ServiceObserver) -> Answer | None:
+    """A pair's answer from the register, when young enough. It needs neither the tokens nor the upstream
+    clients, so it is given even when the credentials secret cannot be read, and without building them."""
+    from connected.connection import remembered
+
+    return remembered(register_store(), Pair.of(dev1, dev2), max_age, datetime.now(UTC), observer.register_trouble)
 
 
 def _build(credentials: Credentials, observer: ServiceObserver | None) -> _Built:
