@@ -1,7 +1,6 @@
 """The connection check against in-memory GitHub and X: which calls it makes, what it reads, what it records."""
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -282,7 +281,7 @@ def test_a_budget_met_while_reading_stops_the_read_and_refuses_the_answer(monkey
 def _lagging_counts(find_accounts: Any, name: str, following: int) -> Any:
     def lagging(usernames: Any) -> Any:
         return {
-            key: replace(account, following_count=following) if key == name else account
+            key: account._replace(following_count=following) if key == name else account
             for key, account in find_accounts(usernames).items()
         }
 

@@ -9,7 +9,6 @@ can still decide something first, within the answer's read budget (`follows.py`)
 
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from itertools import combinations
 from typing import NamedTuple
@@ -28,14 +27,13 @@ from connected.models import Record, Verdict, XAccount
 from connected.ports import AnswerRegister, GitHubDirectory, XDirectory
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(NamedTuple):
     """A pair's verdict and its register record: the one written for a fresh answer, or, `from_register`, the
     young enough one it was taken from."""
 
     verdict: Verdict
     record: Record
-    follow_reads: tuple[ListRead, ...] = field(default=())
+    follow_reads: tuple[ListRead, ...] = ()
     from_register: bool = False
 
     @property

@@ -5,18 +5,16 @@ redeploy. The environment is read on every call: it costs nothing and never chan
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from connected.errors import ConfigurationError, UpstreamError
 
 SECRET_CACHE_SECONDS = 300
 
 
-@dataclass(frozen=True, slots=True)
-class Credentials:
+class Credentials(NamedTuple):
     twitter_bearer_token: str
-    github_token: str | None = field(default=None)
+    github_token: str | None = None
 
     def __repr__(self) -> str:
         return "Credentials(twitter_bearer_token=***, github_token=***)"

@@ -9,8 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, copy_context
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 RESERVED_FOR_RECORDING_SECONDS = 2.0
 
@@ -19,8 +18,7 @@ class HasRemainingTime(Protocol):
     def get_remaining_time_in_millis(self) -> int: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Deadline:
+class Deadline(NamedTuple):
     expires_at: float
 
     @classmethod

@@ -3,8 +3,8 @@ HTTP status, its metrics outcome and the example the OpenAPI document shows. Add
 its row; the HTTP answer, the `Answers` metric and the document follow from the row."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from http import HTTPStatus
+from typing import NamedTuple
 
 
 class ConnectedError(Exception):
@@ -164,8 +164,7 @@ REALTIME = PAIR | TEAM
 EVERY_ROUTE = REALTIME | REGISTER
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorEntry:
+class ErrorEntry(NamedTuple):
     status: HTTPStatus
     outcome: str
     """The `outcome` dimension of the `Answers` metric."""

@@ -2,8 +2,8 @@
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from itertools import combinations
+from typing import NamedTuple
 
 from connected.errors import InvalidHandleError, InvalidTeamError, SameHandleError, UnknownUsersError
 
@@ -30,8 +30,7 @@ def same_handle(first: str, second: str) -> bool:
     return first.casefold() == second.casefold()
 
 
-@dataclass(frozen=True, slots=True)
-class Pair:
+class Pair(NamedTuple):
     """Two handles, lower-cased and sorted, so that (a, B) and (b, A) are the same pair."""
 
     first: str

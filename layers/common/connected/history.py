@@ -11,8 +11,8 @@ import binascii
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from connected.errors import InvalidQueryError
@@ -63,8 +63,7 @@ QUERY_PARAMETER_DOCS: list[dict[str, object]] = [
 """The register route's query parameters as the OpenAPI document describes them (scripts/openapi.py)."""
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryRequest:
+class HistoryRequest(NamedTuple):
     limit: int | None = None
     cursor: str | None = None
     since: datetime | None = None
@@ -99,8 +98,7 @@ class HistoryRequest:
         return query
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryPage:
+class HistoryPage(NamedTuple):
     records: list[Record]
     next_cursor: str | None
 

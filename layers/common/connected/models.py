@@ -1,11 +1,10 @@
 """Values that cross the package's seams: answers, register records, X accounts, follow-list scans."""
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     connected: bool
     organisations: tuple[str, ...] = ()
 
@@ -15,8 +14,7 @@ class Verdict:
         return {"connected": True, "organisations": list(self.organisations)}
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(NamedTuple):
     registered_at: datetime
     verdict: Verdict
 
@@ -25,8 +23,7 @@ class Record:
         return {"registered_at": stamp, **self.verdict.to_json()}
 
 
-@dataclass(frozen=True, slots=True)
-class XAccount:
+class XAccount(NamedTuple):
     id: str
     username: str
     followers_count: int
@@ -34,8 +31,7 @@ class XAccount:
     protected: bool
 
 
-@dataclass(frozen=True, slots=True)
-class FollowScan:
+class FollowScan(NamedTuple):
     """What reading one follow list found: the ids of the accounts looked for that are in it, what it cost, and
     whether it was read far enough to tell for each of them (until all were found, or to its end). A scan cut
     short by its read budget is not `complete`: who was not found may still be further down."""

@@ -3,7 +3,7 @@
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from connected.errors import ConfigurationError
@@ -19,8 +19,7 @@ def metrics_namespace(environ: Mapping[str, str] | None = None) -> str:
     return env.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_METRICS_NAMESPACE
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(NamedTuple):
     table_name: str
     github_api_url: str = DEFAULT_GITHUB_API_URL
     connect_timeout_seconds: float = 3.05

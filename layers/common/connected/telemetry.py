@@ -14,8 +14,7 @@ answer. Metric names are the contract with the template's alarms and dashboards.
 
 import threading
 import warnings
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -39,8 +38,7 @@ REGISTER_TROUBLE = "RegisterTrouble"
 TEAM_PAIRS_DECIDED = "TeamPairsDecided"
 
 
-@dataclass(frozen=True, slots=True)
-class UpstreamCall:
+class UpstreamCall(NamedTuple):
     upstream: str
     endpoint: str
     status: int | None
@@ -63,7 +61,7 @@ class Telemetry:
         self._pending: list[UpstreamCall] = []
 
     def upstream_call(self, call: UpstreamCall) -> None:
-        self._logger.info("upstream call", extra=asdict(call))
+        self._logger.info("upstream call", extra=call._asdict())
         with self._lock:
             self._pending.append(call)
 
