@@ -42,9 +42,9 @@ def realtime(dev1: str, dev2: str) -> Response[str]:
     logger.append_keys(dev1=dev1, dev2=dev2)
     max_age = max_age_from(app.current_event.query_string_parameters)
     refuse_without_calls([dev1, dev2])
-    answer = (remembered_answer(dev1, dev2, max_age, telemetry) if max_age is not None else None) or (
-        connection_service(telemetry).answer(dev1, dev2, Deadline.for_invocation(app.lambda_context))
-    )
+    answer = remembered_answer(dev1, dev2, max_age, telemetry) if max_age is not None else None
+    if answer is None:
+        answer = connection_service(telemetry).answer(dev1, dev2, Deadline.for_invocation(app.lambda_context))
     telemetry.answered(answer)
     age = {"Age": str(answer.age_seconds(datetime.now(UTC)))} if answer.from_register else {}
     return json_response(answer.verdict.to_json(), headers=age)

@@ -165,7 +165,7 @@ def _build(credentials: Credentials, observer: ServiceObserver | None) -> _Built
 
 
 def _ignore_trouble(_operation: str, _error: Exception) -> None:
-    """No observer: the trouble is still a fresh answer, or one without the daily count."""
+    """Without an observer, register trouble that fails no answer goes unreported."""
 
 
 def real_upstreams(settings: Settings, credentials: Credentials, observe: UpstreamObserver | None = None) -> Upstreams:
