@@ -266,17 +266,14 @@ class FakeUpstreams:
         organisations = developer.organisations
         chunk = organisations[(page - 1) * per_page : page * per_page]
         body = json.dumps([_organisation(name) for name in chunk])
-        etag = 'W/"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
-        headers = {"ETag": etag, **_github_rate_headers()}
+        links: dict[str, str] = {}
         if page * per_page < len(organisations):
             user = f"{GITHUB}/user/{self.world.github_id(developer.handle)}/orgs"
-            headers["Link"] = (
+            links["Link"] = (
                 f'<{user}?per_page={per_page}&page={page + 1}>; rel="next", '
                 f'<{user}?per_page={per_page}&page={-(-len(organisations) // per_page)}>; rel="last"'
             )
-        if request.headers.get("If-None-Match") == etag:
-            return 304, headers, ""
-        return 200, headers, body
+        return _github_ok(request, body, weak_etag=True, headers=links)
 
     def _github_user(self, request: requests.PreparedRequest) -> Reply:
         return self._answer("github_users", request, lambda: self._github_account(request))
@@ -287,11 +284,7 @@ class FakeUpstreams:
         if developer is None or developer.organisations is None:
             return 404, _github_rate_headers(), json.dumps(_vendor_error("github", 404))
         body = json.dumps(_github_account(developer, self.world.github_id(developer.handle)))
-        etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
-        headers = {"ETag": etag, **_github_rate_headers()}
-        if request.headers.get("If-None-Match") == etag:
-            return 304, headers, ""
-        return 200, headers, body
+        return _github_ok(request, body, weak_etag=False)
 
     def _x_users(self, request: requests.PreparedRequest) -> Reply:
         return self._answer("x_users", request, lambda: self._x_lookup(request))
@@ -445,6 +438,19 @@ def _github_account(developer: Developer, number: int) -> dict[str, Any]:
         "created_at": "2011-01-25T18:44:36Z",
         "updated_at": "2026-11-01T08:00:00Z",
     }
+
+
+def _github_ok(
+    request: requests.PreparedRequest, body: str, weak_etag: bool, headers: dict[str, str] | None = None
+) -> Reply:
+    """A GitHub 200 with its ETag (weak, as GitHub sends for lists, or strong) and rate-limit headers, or a 304
+    when the request sent that ETag back."""
+    digest = hashlib.sha256(body.encode()).hexdigest()[:32]
+    etag = f'W/"{digest}"' if weak_etag else f'"{digest}"'
+    answered = {"ETag": etag, **_github_rate_headers(), **(headers or {})}
+    if request.headers.get("If-None-Match") == etag:
+        return 304, answered, ""
+    return 200, answered, body
 
 
 def _github_rate_headers(remaining: int = GITHUB_REQUESTS_PER_HOUR - 1) -> dict[str, str]:

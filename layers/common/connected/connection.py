@@ -204,9 +204,7 @@ class ConnectionService:
         self, handles: Sequence[str], indexes: list[tuple[int, int]], max_age: timedelta
     ) -> dict[tuple[int, int], Answer]:
         futures = {
-            pair: self._executor.submit(
-                in_this_context(self._remembered), Pair.of(handles[pair[0]], handles[pair[1]]), max_age
-            )
+            pair: self._executor.submit(in_this_context(self._remembered), _pair_of(handles, pair), max_age)
             for pair in indexes
         }
         return {pair: answer for pair, future in futures.items() if (answer := future.result()) is not None}
@@ -216,9 +214,7 @@ class ConnectionService:
     ) -> dict[tuple[int, int], Answer]:
         """Records every decided pair side by side; unless every record was written, no answer is given."""
         futures = {
-            pair: self._executor.submit(
-                in_this_context(self._register.record), Pair.of(handles[pair[0]], handles[pair[1]]), verdict
-            )
+            pair: self._executor.submit(in_this_context(self._register.record), _pair_of(handles, pair), verdict)
             for pair, verdict in verdicts.items()
         }
         failed = [pair for pair, future in futures.items() if future.exception() is not None]
@@ -342,6 +338,10 @@ def common_organisations(first: list[str], second: list[str]) -> tuple[str, ...]
     spelled = {name.casefold(): name for name in reversed(first)}
     shared = spelled.keys() & {name.casefold() for name in second}
     return tuple(spelled[key] for key in sorted(shared))
+
+
+def _pair_of(handles: Sequence[str], pair: tuple[int, int]) -> Pair:
+    return Pair.of(handles[pair[0]], handles[pair[1]])
 
 
 def _raise_for_unknown_users(handles: Sequence[str], stage1: _Stage1) -> None:

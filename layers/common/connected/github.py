@@ -9,15 +9,13 @@ from urllib.parse import quote
 import requests
 
 from connected.errors import UpstreamError, UpstreamRateLimitedError, UpstreamTimeoutError
-from connected.upstream import seconds_until
+from connected.upstream import DEFAULT_RETRY_AFTER_SECONDS, seconds_until
 
 SERVICE = "github"
 API_VERSION = "2022-11-28"
 PAGE_SIZE = 100
 MAX_PAGES = 50
 ORGANISATION = "Organization"
-UNSTATED_WAIT_SECONDS = 60
-"""GitHub: without `retry-after` or a spent quota, wait at least one minute before trying again."""
 
 
 class ETagCache:
@@ -154,7 +152,7 @@ def _rate_limited(response: requests.Response) -> UpstreamRateLimitedError | Non
     if headers.get("x-ratelimit-remaining") == "0":
         return UpstreamRateLimitedError(SERVICE, seconds_until(headers.get("x-ratelimit-reset")), limit)
     if "rate limit" in message or response.status_code == 429:
-        return UpstreamRateLimitedError(SERVICE, UNSTATED_WAIT_SECONDS, limit)
+        return UpstreamRateLimitedError(SERVICE, DEFAULT_RETRY_AFTER_SECONDS, limit)
     return None
 
 
@@ -171,4 +169,4 @@ def _retry_after(value: str) -> int:
     try:
         return max(1, int(value))
     except ValueError:
-        return UNSTATED_WAIT_SECONDS
+        return DEFAULT_RETRY_AFTER_SECONDS

@@ -14,6 +14,7 @@ from connected.deadline import current_deadline
 from connected.telemetry import UpstreamCall
 
 DEFAULT_RETRY_AFTER_SECONDS = 60
+"""The wait when an upstream states none; GitHub asks for at least a minute then."""
 RETRIED_STATUSES = frozenset({502, 503, 504})
 MAX_ATTEMPTS = 3
 BACKOFF_BASE_SECONDS = 0.1
