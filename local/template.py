@@ -52,6 +52,7 @@ def table_definition(template: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "KeySchema": properties["KeySchema"],
         "AttributeDefinitions": properties["AttributeDefinitions"],
+        "GlobalSecondaryIndexes": properties["GlobalSecondaryIndexes"],
         "BillingMode": properties["BillingMode"],
     }
 

@@ -12,7 +12,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from connected.contract import REALTIME_RESPONSES, TEAM_RESPONSES
 from connected.deadline import Deadline
-from connected.factory import connection_service, remembered_answer
+from connected.factory import connection_service, objections, remembered_answer
 from connected.freshness import max_age_from
 from connected.handles import refuse_without_calls, team_handles
 from connected.http import install_error_handlers, install_route_fallback, json_response, path_handle
@@ -33,7 +33,8 @@ install_error_handlers(app, logger, on_refusal=telemetry.refused)
     "/connected/realtime/<dev1>/<dev2>",
     summary="Are two developers fully connected?",
     description="They follow each other on X and share a public GitHub organisation. Every fresh answer is "
-    "recorded; with `max_age`, the pair's latest record is given instead when it is young enough.",
+    "recorded; with `max_age`, the pair's latest record is given instead when it is young enough. A developer "
+    "who asked not to be looked up is not (451).",
     responses=REALTIME_RESPONSES,
     tags=["connected"],
 )
@@ -42,6 +43,7 @@ def realtime(dev1: str, dev2: str) -> Response[str]:
     logger.append_keys(dev1=dev1, dev2=dev2)
     max_age = max_age_from(app.current_event.query_string_parameters)
     refuse_without_calls([dev1, dev2])
+    objections().refuse([dev1, dev2])
     answer = remembered_answer(dev1, dev2, max_age, telemetry) if max_age is not None else None
     if answer is None:
         answer = connection_service(telemetry).answer(dev1, dev2, Deadline.for_invocation(app.lambda_context))
@@ -54,7 +56,8 @@ def realtime(dev1: str, dev2: str) -> Response[str]:
     "/connected/team/<handles>",
     summary="Every connected pair of a team",
     description="2 to 20 comma-separated handles; every pair once, in the order the handles were given. Each "
-    "follow list is read at most once for the whole team. Every fresh pair answer is recorded, as for a pair.",
+    "follow list is read at most once for the whole team. Every fresh pair answer is recorded, as for a pair. "
+    "A pair naming a developer who asked not to be looked up is undecided, and that developer is not looked up.",
     responses=TEAM_RESPONSES,
     tags=["connected"],
 )
@@ -63,7 +66,9 @@ def team(handles: str) -> Response[str]:
     logger.append_keys(team=members)
     max_age = max_age_from(app.current_event.query_string_parameters)
     refuse_without_calls(members)
-    answer = connection_service(telemetry).team(members, Deadline.for_invocation(app.lambda_context), max_age)
+    objected = objections().objected(members)
+    deadline = Deadline.for_invocation(app.lambda_context)
+    answer = connection_service(telemetry).team(members, deadline, max_age, objected)
     telemetry.team_answered(answer)
     return json_response(answer.to_json())
 

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
 from connected.contract import HEALTH_RESPONSES, REGISTER_RESPONSES
-from connected.factory import register_store
+from connected.factory import objections, register_store
 from connected.handles import register_pair
 from connected.history import HistoryRequest, next_page_link, read_history
 from connected.http import errors_response, install_error_handlers, install_route_fallback, json_response, path_handle
@@ -34,7 +34,8 @@ install_error_handlers(app, logger)
 @app.get(
     "/connected/register/<dev1>/<dev2>",
     summary="Every answer given for a pair",
-    description="Oldest first; `bob/alice` and any letter case give the same records.",
+    description="Oldest first; `bob/alice` and any letter case give the same records. None are given for a "
+    "developer who asked not to be looked up (451).",
     responses=REGISTER_RESPONSES,
     tags=["connected"],
 )
@@ -43,6 +44,7 @@ def register(dev1: str, dev2: str) -> Response[str]:
     logger.append_keys(dev1=dev1, dev2=dev2)
     pair = register_pair(dev1, dev2)
     request = HistoryRequest.from_query(app.current_event.query_string_parameters)
+    objections().refuse([dev1, dev2])
     page = read_history(register_store(), pair, request)
     telemetry.register_read(len(page.records))
     link = {"Link": next_page_link(app.current_event.path, request, page.next_cursor)} if page.next_cursor else {}

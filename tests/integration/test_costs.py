@@ -1,11 +1,8 @@
 """What an answer costs, counted, never timed: calls per endpoint, follow lists and X users read for each
-scenario of `make bench`, connections kept across warm invocations, the DynamoDB client built while the
-first answer waits upstream, and the modules a cold start loads."""
+scenario of `make bench`, connections kept across warm invocations, and the modules a cold start loads."""
 
 import os
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,7 +12,6 @@ import pytest
 from bench.coldstart import Variant, cold_start
 from bench.database import BENCH_TABLE, isolate
 from bench.scenarios import REALTIME_SCENARIOS, UPSTREAM_ENDPOINTS, RealtimeScenario
-from connected import factory
 from local.dynamodb import ENDPOINT_VARIABLE, ensure_register_table, start_moto
 from local.upstreams import FakeUpstreams
 from tests.support.handlers import Invoke
@@ -36,7 +32,6 @@ REALTIME_PACKAGES = {
     "charset_normalizer",
     "idna",
 }
-WAIT_FOR_UPSTREAM_SECONDS = 10
 
 
 def lists_read(upstreams: FakeUpstreams) -> list[str]:
@@ -90,35 +85,6 @@ def test_a_warm_invocation_opens_no_new_upstream_connection(tls_upstreams: TlsUp
     assert len(github_requests) == 4
     assert all("If-None-Match" in request.headers for request in github_requests[2:]), "warm reads are conditional"
     assert tls_upstreams.fake.count("x_following") + tls_upstreams.fake.count("x_followers") == 4
-
-
-def test_the_first_answer_builds_the_dynamodb_client_while_waiting_upstream(
-    upstreams: FakeUpstreams, realtime: Invoke, register: Invoke, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The build is held until the answer's X lookup has been sent: had the answer waited for the build,
-    the lookup would never come and the build would fail."""
-    upstreams.developer("alice", organisations=["Acme"], follows=["bob"])
-    upstreams.developer("bob", organisations=["Acme"], follows=["alice"])
-    build = factory.register_store
-    built_by: list[str] = []
-
-    def build_once_upstream_is_asked() -> object:
-        deadline = time.monotonic() + WAIT_FOR_UPSTREAM_SECONDS
-        while upstreams.count("x_users") == 0:
-            if time.monotonic() > deadline:
-                raise AssertionError("the DynamoDB client was built before any upstream call")
-            time.sleep(0.001)
-        built_by.append(threading.current_thread().name)
-        return build()
-
-    monkeypatch.setattr(factory, "register_store", build_once_upstream_is_asked)
-
-    answer = realtime("/connected/realtime/alice/bob")
-
-    assert answer.body == {"connected": True, "organisations": ["Acme"]}
-    assert built_by[0].startswith("upstream")
-    monkeypatch.undo()
-    assert len(register("/connected/register/alice/bob").body) == 1
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 
 from connected import factory
 from local.upstreams import ENDPOINTS, FakeUpstreams, reply
-from tests.conftest import TABLE_NAME
+from tests.support.aws import dynamodb_refusing
 from tests.support.handlers import Invoke
 
 
@@ -250,15 +250,14 @@ def test_an_invocation_out_of_time_answers_504_before_lambda_cuts_it_off(
     assert records(register, "alice", "bob") == []
 
 
-def test_a_failed_write_is_a_503_not_a_lost_record(
-    upstreams: FakeUpstreams, realtime: Invoke, dynamodb: object
-) -> None:
+def test_a_failed_write_is_a_503_not_a_lost_record(upstreams: FakeUpstreams, realtime: Invoke) -> None:
     upstreams.developer("alice", organisations=["Acme"])
     upstreams.developer("bob", organisations=["Other"])
-    dynamodb.delete_table(TableName=TABLE_NAME)  # type: ignore[attr-defined]
 
-    answer = realtime("/connected/realtime/alice/bob")
+    with dynamodb_refusing("PutItem") as refused:
+        answer = realtime("/connected/realtime/alice/bob")
 
+    assert refused == ["PutItem"]
     assert answer.status == 503
     assert answer.body == {"errors": ["the register could not record the answer; nothing was stored"]}
 

@@ -9,6 +9,7 @@ from connected.handles import Pair
 from connected.models import Verdict
 from connected.register import DynamoDBRegister
 from tests.conftest import TABLE_NAME
+from tests.support.aws import dynamodb_refusing
 from tests.support.handlers import Invoke
 
 
@@ -70,9 +71,8 @@ def test_a_handle_no_service_allows_is_a_bad_request(register: Invoke) -> None:
     assert (answer.status, answer.body) == (400, {"errors": ["a.b is not a valid handle on github or twitter"]})
 
 
-def test_an_unreadable_register_is_a_503(register: Invoke, dynamodb: object) -> None:
-    dynamodb.delete_table(TableName=TABLE_NAME)  # type: ignore[attr-defined]
-
-    answer = register("/connected/register/alice/bob")
+def test_an_unreadable_register_is_a_503(register: Invoke) -> None:
+    with dynamodb_refusing("Query"):
+        answer = register("/connected/register/alice/bob")
 
     assert (answer.status, answer.body) == (503, {"errors": ["the register could not be read"]})

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from connected.register import EXPIRY
+from connected.register import EXPIRY, HANDLE_ATTRIBUTES, HANDLE_INDEXES
 from connected.telemetry import X_USERS_READ
 from local.template import http_routes, load_template
 
@@ -18,20 +18,24 @@ def statements(function: str) -> list[dict[str, Any]]:
     return [statement for policy in policies for statement in policy["Statement"]]
 
 
-def test_the_realtime_function_may_only_put_query_and_count_on_the_table_and_read_its_secret() -> None:
+def test_the_realtime_function_may_only_read_objections_put_query_and_count_on_the_table_and_read_its_secret() -> None:
     assert statements("RealtimeFunction") == [
         {
             "Effect": "Allow",
-            "Action": ["dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+            "Action": ["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
             "Resource": {"Fn::GetAtt": ["RegisterTable", "Arn"]},
         },
         {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": {"Ref": "CredentialsSecret"}},
     ]
 
 
-def test_the_register_function_may_only_query() -> None:
+def test_the_register_function_may_only_read_objections_and_query() -> None:
     assert statements("RegisterFunction") == [
-        {"Effect": "Allow", "Action": "dynamodb:Query", "Resource": {"Fn::GetAtt": ["RegisterTable", "Arn"]}},
+        {
+            "Effect": "Allow",
+            "Action": ["dynamodb:BatchGetItem", "dynamodb:Query"],
+            "Resource": {"Fn::GetAtt": ["RegisterTable", "Arn"]},
+        },
     ]
     assert "CREDENTIALS_SECRET_ARN" not in RESOURCES["RegisterFunction"]["Properties"].get("Environment", {})
 
@@ -82,7 +86,12 @@ def test_the_table_keeps_every_record_even_when_the_stack_goes() -> None:
     assert table["Type"] == "AWS::DynamoDB::Table"
     assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
     assert properties["BillingMode"] == "PAY_PER_REQUEST"
-    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["PointInTimeRecoverySpecification"] == {
+        "PointInTimeRecoveryEnabled": True,
+        "RecoveryPeriodInDays": {"Ref": "RecoveryPeriodInDays"},
+    }
+    recovery = load_template()["Parameters"]["RecoveryPeriodInDays"]
+    assert (recovery["MinValue"], recovery["MaxValue"], recovery["Default"]) == (1, 35, 35)
     assert properties["KeySchema"] == [
         {"AttributeName": "pair", "KeyType": "HASH"},
         {"AttributeName": "recorded_at", "KeyType": "RANGE"},
@@ -93,7 +102,19 @@ def test_the_table_expires_records_by_the_attribute_the_register_writes() -> Non
     properties = RESOURCES["RegisterTable"]["Properties"]
 
     assert properties["TimeToLiveSpecification"] == {"AttributeName": EXPIRY, "Enabled": True}
-    assert load_template()["Parameters"]["RetentionDays"]["Default"] == 0
+    assert load_template()["Parameters"]["RetentionDays"]["Default"] == 365
+
+
+def test_every_record_can_be_found_by_either_handle_without_a_scan() -> None:
+    indexes = {
+        index["IndexName"]: index for index in RESOURCES["RegisterTable"]["Properties"]["GlobalSecondaryIndexes"]
+    }
+
+    assert {name: index["KeySchema"] for name, index in indexes.items()} == {
+        HANDLE_INDEXES[0]: [{"AttributeName": HANDLE_ATTRIBUTES[0], "KeyType": "HASH"}],
+        HANDLE_INDEXES[1]: [{"AttributeName": HANDLE_ATTRIBUTES[1], "KeyType": "HASH"}],
+    }
+    assert all(index["Projection"] == {"ProjectionType": "KEYS_ONLY"} for index in indexes.values())
 
 
 def test_iam_authorization_of_both_routes_is_one_parameter_away() -> None:

@@ -7,7 +7,7 @@ user returned, are read only for pairs that share an organisation, each list at 
 can still decide something first, within the answer's read budget (`follows.py`).
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from datetime import UTC, datetime, time, timedelta
 from itertools import combinations
@@ -17,6 +17,7 @@ from connected.deadline import Deadline, deadline_of, in_this_context
 from connected.errors import (
     ConnectedError,
     DailyBudgetSpentError,
+    ObjectedError,
     RegisterUnavailableError,
     UndecidableError,
     UnknownUsersError,
@@ -50,7 +51,7 @@ class TeamPair(NamedTuple):
     dev1: str
     dev2: str
     answer: Answer | None
-    undecided: UndecidableError | None = None
+    undecided: ConnectedError | None = None
 
 
 class TeamAnswer(NamedTuple):
@@ -164,13 +165,21 @@ class ConnectionService:
                 decisions.counted()
 
     def team(
-        self, handles: Sequence[str], deadline: Deadline | None = None, max_age: timedelta | None = None
+        self,
+        handles: Sequence[str],
+        deadline: Deadline | None = None,
+        max_age: timedelta | None = None,
+        objected: Collection[str] = frozenset(),
     ) -> TeamAnswer:
         """Every pair of the team, in the order the handles were given: each from the register when young
         enough, the others decided together, every follow list read at most once; the decided ones recorded
-        side by side. A pair that cannot be told is listed as undecided, with its reason."""
+        side by side. A pair that cannot be told is listed as undecided, with its reason; so is every pair
+        naming a handle of `objected` (lower-cased), which is neither looked up nor read from the register."""
         refuse_without_calls(handles)
-        indexes = list(combinations(range(len(handles)), 2))
+        pairs_of_team = list(combinations(range(len(handles)), 2))
+        objectors = {index for index, handle in enumerate(handles) if handle.lower() in objected}
+        barred = {pair for pair in pairs_of_team if objectors.intersection(pair)}
+        indexes = [pair for pair in pairs_of_team if pair not in barred]
         with deadline_of(deadline):
             remembered = self._all_remembered(handles, indexes, max_age) if max_age is not None else {}
             fresh = [pair for pair in indexes if pair not in remembered]
@@ -188,10 +197,12 @@ class ConnectionService:
             finally:
                 decisions.counted()
         pairs = []
-        for pair in indexes:
+        for pair in pairs_of_team:
             first, second = handles[pair[0]], handles[pair[1]]
             verdict = verdicts.get(pair)
-            if isinstance(verdict, UndecidableError):
+            if pair in barred:
+                pairs.append(TeamPair(first, second, None, ObjectedError()))
+            elif isinstance(verdict, UndecidableError):
                 pairs.append(TeamPair(first, second, None, verdict))
             else:
                 pairs.append(TeamPair(first, second, remembered.get(pair) or recorded[pair]))

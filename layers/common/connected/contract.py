@@ -118,7 +118,7 @@ TEAM_SCHEMA: dict[str, Any] = {
         "undecided": {
             "type": "array",
             "description": "Present when some pair cannot be told: both protected, over the read budget, a list that "
-            "became unreadable.",
+            "became unreadable, or a developer of the pair asked not to be looked up.",
             "items": {
                 "type": "object",
                 "required": ["dev1", "dev2", "reason"],

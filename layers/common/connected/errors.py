@@ -48,6 +48,14 @@ class UnknownUsersError(ConnectedError):
         return f"{handle} is no a valid user in {service}"
 
 
+class ObjectedError(ConnectedError):
+    """A developer of the pair is on the objection list: never looked up again, nor read from the register.
+    The same words whichever of the two objected, so that the answer does not say who did."""
+
+    def __init__(self) -> None:
+        super().__init__("a developer of this pair asked not to be looked up")
+
+
 class UndecidableError(ConnectedError):
     """No follow list that could decide a direction can be read with an app token."""
 
@@ -210,6 +218,14 @@ ERRORS: Mapping[type[ConnectedError], ErrorEntry] = {
         "A handle is no user on a service (dev1-github, dev1-twitter, dev2-github, dev2-twitter order); "
         "a GitHub organisation is no user.",
         UnknownUsersError("bob is no a valid user in github", "bob is no a valid user in twitter"),
+    ),
+    ObjectedError: ErrorEntry(
+        HTTPStatus.UNAVAILABLE_FOR_LEGAL_REASONS,
+        "objected",
+        "A developer of the pair asked not to be looked up (RFC 7725); nothing was asked of GitHub or X, and "
+        "nothing was recorded or read.",
+        ObjectedError(),
+        PAIR | REGISTER,
     ),
     UndecidableError: ErrorEntry(
         HTTPStatus.UNPROCESSABLE_ENTITY,

@@ -20,12 +20,12 @@ from connected.settings import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from concurrent.futures import Executor, Future, ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor
     from datetime import timedelta
 
     from connected.connection import Answer, ConnectionService
     from connected.credentials import Credentials
-    from connected.models import Record, Verdict
+    from connected.objections import Objections
     from connected.ports import GitHubDirectory, XDirectory
     from connected.register import DynamoDBRegister
     from connected.telemetry import UpstreamCall
@@ -43,51 +43,6 @@ class Upstreams(NamedTuple):
     x: XDirectory
 
 
-class RegisterBuiltAside:
-    """The register store of the connection check, built on a pool thread from the moment the check is.
-
-    Creating the DynamoDB client (importing boto3, loading its service models) is the largest single part
-    of the realtime function's cold start. Built aside, it is made while the first answer waits on GitHub
-    and X, and each use waits for it only if it is not done yet; `make bench` shows the difference. A
-    failure to build it is raised by the use that meets it, where it would otherwise have been raised before
-    any upstream call: still an answer with the same status, and still nothing recorded. Later uses build it
-    again, in their own thread (never waiting on a pool that may be busy with them), so a passing failure does
-    not stay for the container's life."""
-
-    def __init__(self, executor: Executor) -> None:
-        self._lock = threading.Lock()
-        self._pending: Future[DynamoDBRegister] | None = executor.submit(register_store)
-
-    def record(self, pair: Pair, verdict: Verdict) -> Record:
-        return self._built().record(pair, verdict)
-
-    def latest(self, pair: Pair) -> Record | None:
-        return self._built().latest(pair)
-
-    def add_x_users_billed(self, users: int) -> int:
-        return self._built().add_x_users_billed(users)
-
-    def wait(self) -> None:
-        """Returns once the build aside has ended, however it ended."""
-        with self._lock:
-            pending = self._pending
-        if pending is not None:
-            pending.exception()
-
-    def _built(self) -> DynamoDBRegister:
-        with self._lock:
-            pending = self._pending
-        if pending is None:
-            return register_store()
-        try:
-            return pending.result()
-        except Exception:
-            with self._lock:
-                if self._pending is pending:
-                    self._pending = None
-            raise
-
-
 class ServiceObserver(Protocol):
     """Hears of every upstream request the real clients make, and of register trouble that fails no answer."""
 
@@ -100,7 +55,6 @@ class _Built(NamedTuple):
     credentials: Credentials
     observer: ServiceObserver | None
     service: ConnectionService
-    register: RegisterBuiltAside
 
 
 _lock = threading.Lock()
@@ -117,6 +71,14 @@ def register_store() -> DynamoDBRegister:
     from connected.register import DynamoDBRegister, new_dynamodb_client
 
     return DynamoDBRegister(new_dynamodb_client(), settings().table_name, retention_days=settings().retention_days)
+
+
+@cache
+def objections() -> Objections:
+    """The objection list, read through the register store; both functions ask it before anything else."""
+    from connected.objections import Objections
+
+    return Objections(register_store())
 
 
 @cache
@@ -151,17 +113,15 @@ def _build(credentials: Credentials, observer: ServiceObserver | None) -> _Built
     from connected.connection import ConnectionService, ReadLimits
 
     upstreams = real_upstreams(settings(), credentials, observer.upstream_call if observer else None)
-    executor = upstream_executor()
-    register = RegisterBuiltAside(executor)
     service = ConnectionService(
         upstreams.github,
         upstreams.x,
-        register,
-        executor,
+        register_store(),
+        upstream_executor(),
         ReadLimits(per_answer=settings().max_x_users_read, per_day=settings().max_x_users_read_per_day),
         on_register_trouble=observer.register_trouble if observer else _ignore_trouble,
     )
-    return _Built(credentials, observer, service, register)
+    return _Built(credentials, observer, service)
 
 
 def _ignore_trouble(_operation: str, _error: Exception) -> None:
@@ -197,18 +157,12 @@ def _warn_of_anonymous_github() -> None:
     )
 
 
-def _forget_built() -> None:
-    """Drops the built service once its register store has been built, so that no build outlives it."""
-    global _built
-    if _built is not None:
-        _built.register.wait()
-    _built = None
-
-
 def reset() -> None:
     """Forgets everything built, as a new container would (tests change the environment between cases)."""
+    global _built
     with _lock:
-        _forget_built()
+        _built = None
     settings.cache_clear()
     register_store.cache_clear()
+    objections.cache_clear()
     _warn_of_anonymous_github.cache_clear()

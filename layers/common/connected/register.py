@@ -1,14 +1,17 @@
-"""The register: every answer, one DynamoDB item, partitioned by pair and sorted by write time.
+"""The register: every answer, one DynamoDB item, partitioned by pair and sorted by write time; and the
+objection list, the handles never to be looked up again.
 
 The only module that touches boto3. The sort key is the write time to the microsecond plus a random
 suffix, written with a condition, so two answers for the same pair never overwrite each other, even when
-written in the same microsecond by two containers.
+written in the same microsecond by two containers. Each record also holds its two handles, each the key of
+an index, so that every record naming a developer is found without a Scan (`RegisterAdmin.erase`).
 """
 
 import secrets
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -27,7 +30,19 @@ SPEND_PARTITION = "_x_users_billed"
 """The daily counters of X users billed, one item per UTC day; a pair key always holds `#`, this one cannot."""
 SPEND_COUNT = "x_users_billed"
 SPEND_DAYS_KEPT = 8
+HANDLE_ATTRIBUTES = ("first_handle", "second_handle")
+HANDLE_INDEXES = ("by-first-handle", "by-second-handle")
+"""The indexes of template.yaml whose keys are `HANDLE_ATTRIBUTES`: a record's two handles, lower-cased."""
+OBJECTIONS_PARTITION = "_objections"
+"""The objection list: one item per lower-cased handle (its sort key) with the day it was added, nothing else."""
+OBJECTED_ON = "objected_on"
+INDEX_MARK = {PARTITION_KEY: {"S": "_handle_index"}, SORT_KEY: {"S": "complete"}}
+"""Written once every record of the table is known to carry its handles (`RegisterAdmin.backfill_index`)."""
 WRITE_ATTEMPTS = 3
+BATCH_ATTEMPTS = 6
+BATCH_BACKOFF_SECONDS = 0.05
+BATCH_GET_KEYS = 100
+BATCH_WRITE_ITEMS = 25
 _KEY_NAMES = {"#pair": PARTITION_KEY}
 
 
@@ -73,6 +88,8 @@ class DynamoDBRegister:
             item: dict[str, Any] = {
                 PARTITION_KEY: {"S": pair.key},
                 SORT_KEY: {"S": f"{_sort_key_time(written_at)}Z#{self._suffix()}"},
+                HANDLE_ATTRIBUTES[0]: {"S": pair.first},
+                HANDLE_ATTRIBUTES[1]: {"S": pair.second},
                 "connected": {"BOOL": verdict.connected},
             }
             if verdict.connected:
@@ -113,6 +130,27 @@ class DynamoDBRegister:
             raise RegisterUnavailableError("the register could not be read") from error
         items = [item for item in page.get("Items", []) if not _expired(item, self._clock().timestamp())]
         return _record(items[0]) if items else None
+
+    def objected(self, handles: Iterable[str]) -> frozenset[str]:
+        """Which of `handles` (lower-cased) are on the objection list, in one BatchGetItem; raises
+        `RegisterUnavailableError` when the list cannot be read, for an objection must not be ignored."""
+        wanted = sorted({handle.lower() for handle in handles})
+        keys = [_objection_key(handle) for handle in wanted]
+        found: set[str] = set()
+        for chunk in _chunks(keys, BATCH_GET_KEYS):
+            request = {
+                self._table_name: {
+                    "Keys": chunk,
+                    "ProjectionExpression": "#at",
+                    "ExpressionAttributeNames": {"#at": SORT_KEY},
+                }
+            }
+            try:
+                items = _batch_get(self._client, self._table_name, request)
+            except (ClientError, BotoCoreError, UnprocessedError) as error:
+                raise RegisterUnavailableError("the objection list could not be read; nothing was looked up") from error
+            found.update(item[SORT_KEY]["S"] for item in items)
+        return frozenset(found)
 
     def add_x_users_billed(self, users: int) -> int:
         """Adds to today's (UTC) count of X users billed, atomically, and returns the day's total; 0 reads it.
@@ -184,6 +222,207 @@ class DynamoDBRegister:
             if not last_key:
                 return
             query["ExclusiveStartKey"] = last_key
+
+
+class Erasure(NamedTuple):
+    pairs: int
+    """Pairs naming the handle that had records."""
+    records: int
+    """Records deleted."""
+
+
+class BackfillPage(NamedTuple):
+    resume_at: dict[str, Any] | None
+    """Where the next page starts; None once the table has been read to its end."""
+    records_indexed: int
+
+
+class UnprocessedError(Exception):
+    """DynamoDB left part of a batch unprocessed through every attempt (the table is throttled)."""
+
+
+class RegisterAdmin:
+    """What an operator does to the register with their own credentials, never a function: erase every record
+    naming a developer, keep or withdraw their objection, and index records written before the handle index."""
+
+    def __init__(self, client: "DynamoDBClient", table_name: str, clock: Callable[[], datetime] = utc_now) -> None:
+        self._client = client
+        self._table_name = table_name
+        self._clock = clock
+
+    def erase(self, handle: str) -> Erasure:
+        """Deletes every record of every pair naming `handle`, letter case aside, found through the two handle
+        indexes (never a Scan). The indexes are eventually consistent, so what they list is read again
+        first, consistently: a second run counts nothing it did not delete."""
+        keys = {
+            (item[PARTITION_KEY]["S"], item[SORT_KEY]["S"])
+            for index, attribute in zip(HANDLE_INDEXES, HANDLE_ATTRIBUTES, strict=True)
+            for item in self._query_index(index, attribute, handle.lower())
+        }
+        existing = self._still_there(sorted(keys))
+        for chunk in _chunks(existing, BATCH_WRITE_ITEMS):
+            deletes = [{"DeleteRequest": {"Key": key}} for key in chunk]
+            _batch_write(self._client, {self._table_name: deletes})
+        return Erasure(pairs=len({key[PARTITION_KEY]["S"] for key in existing}), records=len(existing))
+
+    def object_to(self, handle: str) -> bool:
+        """Puts `handle` on the objection list with today's date (UTC); False when it already was, and its
+        first date is kept."""
+        item = {**_objection_key(handle.lower()), OBJECTED_ON: {"S": self._clock().astimezone(UTC).date().isoformat()}}
+        try:
+            self._client.put_item(
+                TableName=self._table_name,
+                Item=item,
+                ConditionExpression="attribute_not_exists(#pair)",
+                ExpressionAttributeNames=_KEY_NAMES,
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def withdraw_objection(self, handle: str) -> date | None:
+        """Takes `handle` off the objection list; the day it had been added, or None when it was not on it."""
+        removed = self._client.delete_item(
+            TableName=self._table_name, Key=_objection_key(handle.lower()), ReturnValues="ALL_OLD"
+        ).get("Attributes")
+        return date.fromisoformat(removed[OBJECTED_ON]["S"]) if removed else None
+
+    def objections(self) -> list[tuple[str, date]]:
+        """The whole objection list, each handle with the day it was added."""
+        query: dict[str, Any] = {
+            "TableName": self._table_name,
+            "KeyConditionExpression": "#pair = :pair",
+            "ExpressionAttributeNames": _KEY_NAMES,
+            "ExpressionAttributeValues": {":pair": {"S": OBJECTIONS_PARTITION}},
+        }
+        return [
+            (item[SORT_KEY]["S"], date.fromisoformat(item[OBJECTED_ON]["S"]))
+            for item in _pages(self._client.query, query)
+        ]
+
+    def index_complete(self) -> bool:
+        """True once `backfill_index` has run to its end on this table, or the table was created with the index."""
+        found = self._client.get_item(TableName=self._table_name, Key=INDEX_MARK, ConsistentRead=True)
+        return "Item" in found
+
+    def mark_index_complete(self) -> None:
+        self._client.put_item(
+            TableName=self._table_name,
+            Item={**INDEX_MARK, "marked_at": {"S": self._clock().astimezone(UTC).isoformat()}},
+        )
+
+    def backfill_index(self, start: dict[str, Any] | None = None, page_size: int = 500) -> Iterator[BackfillPage]:
+        """Gives every record written before the handle index its two handles, a Scan page at a time from
+        `start`; each page says where the next one starts, so an interrupted run resumes there. A record
+        deleted meanwhile is not written back. Marks the index complete after the last page."""
+        scan: dict[str, Any] = {
+            "TableName": self._table_name,
+            "Limit": page_size,
+            "ProjectionExpression": "#pair, #at",
+            "FilterExpression": "contains(#pair, :separator) AND attribute_not_exists(#first)",
+            "ExpressionAttributeNames": {"#pair": PARTITION_KEY, "#at": SORT_KEY, "#first": HANDLE_ATTRIBUTES[0]},
+            "ExpressionAttributeValues": {":separator": {"S": "#"}},
+        }
+        if start:
+            scan["ExclusiveStartKey"] = start
+        while True:
+            page = self._client.scan(**scan)
+            indexed = sum(self._index_record(item) for item in page.get("Items", []))
+            resume_at = page.get("LastEvaluatedKey")
+            if not resume_at:
+                self.mark_index_complete()
+            yield BackfillPage(resume_at, indexed)
+            if not resume_at:
+                return
+            scan["ExclusiveStartKey"] = resume_at
+
+    def _index_record(self, key: dict[str, Any]) -> bool:
+        first, second = key[PARTITION_KEY]["S"].split("#", 1)
+        try:
+            self._client.update_item(
+                TableName=self._table_name,
+                Key={PARTITION_KEY: key[PARTITION_KEY], SORT_KEY: key[SORT_KEY]},
+                UpdateExpression="SET #first = :first, #second = :second",
+                ConditionExpression="attribute_exists(#pair)",
+                ExpressionAttributeNames={
+                    "#pair": PARTITION_KEY,
+                    "#first": HANDLE_ATTRIBUTES[0],
+                    "#second": HANDLE_ATTRIBUTES[1],
+                },
+                ExpressionAttributeValues={":first": {"S": first}, ":second": {"S": second}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def _query_index(self, index: str, attribute: str, handle: str) -> Iterator[dict[str, Any]]:
+        query: dict[str, Any] = {
+            "TableName": self._table_name,
+            "IndexName": index,
+            "KeyConditionExpression": "#handle = :handle",
+            "ExpressionAttributeNames": {"#handle": attribute},
+            "ExpressionAttributeValues": {":handle": {"S": handle}},
+        }
+        return _pages(self._client.query, query)
+
+    def _still_there(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for chunk in _chunks([{PARTITION_KEY: {"S": pair}, SORT_KEY: {"S": at}} for pair, at in keys], BATCH_GET_KEYS):
+            request = {
+                self._table_name: {
+                    "Keys": chunk,
+                    "ConsistentRead": True,
+                    "ProjectionExpression": "#pair, #at",
+                    "ExpressionAttributeNames": {"#pair": PARTITION_KEY, "#at": SORT_KEY},
+                }
+            }
+            found.extend(_batch_get(self._client, self._table_name, request))
+        return sorted(found, key=lambda key: (key[PARTITION_KEY]["S"], key[SORT_KEY]["S"]))
+
+
+def _objection_key(handle: str) -> dict[str, Any]:
+    return {PARTITION_KEY: {"S": OBJECTIONS_PARTITION}, SORT_KEY: {"S": handle}}
+
+
+def _chunks[T](items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _pages(operation: Callable[..., Any], request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    while True:
+        page = operation(**request)
+        yield from page.get("Items", [])
+        if not page.get("LastEvaluatedKey"):
+            return
+        request = {**request, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+
+def _batch_get(client: "DynamoDBClient", table_name: str, request: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every item of a BatchGetItem, asking again for the keys DynamoDB left unprocessed, with a backoff."""
+    items: list[dict[str, Any]] = []
+    for attempt in range(BATCH_ATTEMPTS):
+        response = client.batch_get_item(RequestItems=request)
+        items.extend(response.get("Responses", {}).get(table_name, []))
+        request = response.get("UnprocessedKeys") or {}
+        if not request:
+            return items
+        time.sleep(BATCH_BACKOFF_SECONDS * 2**attempt)
+    raise UnprocessedError(f"DynamoDB left keys unread after {BATCH_ATTEMPTS} attempts")
+
+
+def _batch_write(client: "DynamoDBClient", request: dict[str, Any]) -> None:
+    """A BatchWriteItem, sending again what DynamoDB left unprocessed, with a backoff."""
+    for attempt in range(BATCH_ATTEMPTS):
+        request = client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+        if not request:
+            return
+        time.sleep(BATCH_BACKOFF_SECONDS * 2**attempt)
+    raise UnprocessedError(f"DynamoDB left writes undone after {BATCH_ATTEMPTS} attempts")
 
 
 def _key_condition(pair: Pair, since: datetime | None, until: datetime | None) -> dict[str, Any]:
