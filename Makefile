@@ -11,7 +11,7 @@ export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(dir $(PYTHON))):$(PATH)
 
 .PHONY: help run test bench verify-upstreams smoke lint format typecheck openapi openapi-check template security unit build deploy clean \
-	browser docs-screenshot
+	browser docs-screenshot forget unforget backfill-index
 
 help:
 	@echo "make run       the API on http://127.0.0.1:3000 (offline demo world without credentials)"
@@ -21,6 +21,9 @@ help:
 	@echo "make smoke URL=https://...   black-box checks of a running API (after every deploy; costs nothing)"
 	@echo "make openapi   regenerate openapi.json from the handlers (make test fails when it drifts)"
 	@echo "make docs-screenshot   docs-screenshot.png: the local API's /docs page as headless Chrome or Chromium renders it"
+	@echo "make forget HANDLE=ada     erase every record naming a developer and stop looking them up (LOCAL=1: make run's register)"
+	@echo "make unforget HANDLE=ada   take a developer off the objection list (restores nothing)"
+	@echo "make backfill-index        index records written before the handle index (once per table; resumable)"
 	@echo "make build     sam build"
 	@echo "make deploy    sam build, then sam deploy (samconfig.toml; ENV=prod for production)"
 	@echo "make clean     remove local data, builds and virtual environments"
@@ -117,6 +120,22 @@ verify-upstreams: $(VENV)/.installed
 smoke: $(VENV)/.installed
 	@test -n "$(URL)" || { echo "usage: make smoke URL=https://... (the stack output ApiUrl)" >&2; exit 1; }
 	$(BIN)/python scripts/smoke.py "$(URL)"
+
+# Operator commands on the register: TABLE_NAME, or the stack STACK (default: samconfig.toml's for ENV), with
+# your AWS credentials; LOCAL=1 works on the register of `make run`.
+ERASURE = $(BIN)/python scripts/erasure.py $(if $(filter 1,$(LOCAL)),--local)
+NEEDS_HANDLE = @test -n "$(HANDLE)" || { echo "usage: make $@ HANDLE=<github or x handle> [LOCAL=1]" >&2; exit 2; }
+
+forget: $(VENV)/.installed
+	$(NEEDS_HANDLE)
+	$(ERASURE) forget "$(HANDLE)"
+
+unforget: $(VENV)/.installed
+	$(NEEDS_HANDLE)
+	$(ERASURE) unforget "$(HANDLE)"
+
+backfill-index: $(VENV)/.installed
+	$(ERASURE) backfill-index $(if $(filter 1,$(RESTART)),--restart)
 
 build: $(SAM_VENV)/.installed
 	$(SAM_VENV)/bin/sam build

@@ -16,10 +16,10 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from local.template import PROJECT_ROOT, create_register_table, table_definition
 
@@ -29,6 +29,8 @@ MINIMUM_NODE_MAJOR = 20
 DYNALITE_LAUNCHER = PROJECT_ROOT / "local" / "dynalite.js"
 DYNALITE_PACKAGE = PROJECT_ROOT / "node_modules" / "dynalite" / "package.json"
 DATA_LOCK_FILE = "make-run.lock"
+ENDPOINT_FILE = "dynamodb-endpoint"
+"""Where a running `make run` says which DynamoDB it serves, for the operator commands of `LOCAL=1`."""
 DYNALITE_FOLDER = "dynalite"
 LISTEN_TIMEOUT_SECONDS = 10.0
 STOP_TIMEOUT_SECONDS = 3.0
@@ -79,6 +81,47 @@ def start_local_dynamodb(data_dir: Path, environ: MutableMapping[str, str]) -> L
         database = start_dynalite(node, data_dir)
     environ[ENDPOINT_VARIABLE] = database.endpoint
     return database
+
+
+def publish_endpoint(data_dir: Path, endpoint: str) -> Callable[[], None]:
+    """Tells operator commands (`make forget LOCAL=1`) where this run's DynamoDB listens; returns the undoing."""
+    published = data_dir / ENDPOINT_FILE
+    published.parent.mkdir(parents=True, exist_ok=True)
+    published.write_text(endpoint, encoding="utf-8")
+    return lambda: published.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def local_run_database(data_dir: Path, environ: MutableMapping[str, str]) -> Iterator[str]:
+    """The endpoint of the DynamoDB `make run` keeps its register in: the running one's, else dynalite started
+    on its folder for as long as the caller needs it."""
+    provide_dummy_identity(environ, keep_user_profile=False)
+    bypass_proxies_for_loopback(environ)
+    published = data_dir / ENDPOINT_FILE
+    if published.is_file() and _listening(endpoint := published.read_text(encoding="utf-8").strip()):
+        yield endpoint
+        return
+    try:
+        database = start_dynalite(dynalite_node(), data_dir)
+    except DynaliteUnavailableError as reason:
+        raise LocalDynamoDBError(f"no local register to work on: {reason}") from None
+    try:
+        ensure_register_table(database.endpoint)
+        yield database.endpoint
+    finally:
+        database.stop()
+
+
+def _listening(endpoint: str) -> bool:
+    import socket
+    from urllib.parse import urlsplit
+
+    address = urlsplit(endpoint)
+    try:
+        with socket.create_connection((address.hostname or "127.0.0.1", address.port or 80), timeout=1.0):
+            return True
+    except OSError:
+        return False
 
 
 def provide_dummy_identity(environ: MutableMapping[str, str], keep_user_profile: bool) -> None:
@@ -188,10 +231,14 @@ def start_moto(reason: str) -> LocalDynamoDB:
 
 
 def ensure_register_table(endpoint: str, table_name: str = LOCAL_TABLE_NAME) -> bool:
-    """Creates the register table from template.yaml's definition unless it exists; True when created."""
+    """Creates the register table from template.yaml's definition unless it exists, and marks it as holding
+    no record without its handles; True when created. A table of an earlier version, without the
+    handle indexes, is rebuilt with them."""
     import boto3
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
+
+    from connected.register import RegisterAdmin
 
     client = boto3.client(
         "dynamodb",
@@ -203,17 +250,39 @@ def ensure_register_table(endpoint: str, table_name: str = LOCAL_TABLE_NAME) -> 
             table = client.describe_table(TableName=table_name)["Table"]
         except client.exceptions.ResourceNotFoundException:
             create_register_table(client, table_name)
+            RegisterAdmin(client, table_name).mark_index_complete()
             return True
+        wanted = sorted((key["AttributeName"], key["KeyType"]) for key in table_definition()["KeySchema"])
+        found = sorted((key["AttributeName"], key["KeyType"]) for key in table.get("KeySchema", []))
+        if found != wanted:
+            raise LocalDynamoDBError(
+                f"table {table_name} at {endpoint} has the key schema {found}, template.yaml says {wanted}: "
+                "delete the table (`make clean` removes the local data) and run again"
+            )
+        if not table.get("GlobalSecondaryIndexes"):
+            _rebuild_with_indexes(client, table_name)
     except (BotoCoreError, ClientError) as error:
         raise LocalDynamoDBError(f"DynamoDB at {endpoint} cannot be used: {error}") from error
-    wanted = sorted((key["AttributeName"], key["KeyType"]) for key in table_definition()["KeySchema"])
-    found = sorted((key["AttributeName"], key["KeyType"]) for key in table.get("KeySchema", []))
-    if found != wanted:
-        raise LocalDynamoDBError(
-            f"table {table_name} at {endpoint} has the key schema {found}, template.yaml says {wanted}: "
-            "delete the table (`make clean` removes the local data) and run again"
-        )
     return False
+
+
+def _rebuild_with_indexes(client: Any, table_name: str) -> None:
+    """Moves a local table of an earlier version, which lacks the handle indexes, into one built as the
+    template says: dynalite cannot add an index to a table. Local registers are small: it is read whole."""
+    from connected.register import HANDLE_ATTRIBUTES, RegisterAdmin
+
+    items = [item for page in client.get_paginator("scan").paginate(TableName=table_name) for item in page["Items"]]
+    client.delete_table(TableName=table_name)
+    client.get_waiter("table_not_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 200})
+    create_register_table(client, table_name)
+    for item in items:
+        if "#" in item["pair"]["S"]:
+            handles = item["pair"]["S"].split("#", 1)
+            item.update(
+                {attribute: {"S": handle} for attribute, handle in zip(HANDLE_ATTRIBUTES, handles, strict=True)}
+            )
+        client.put_item(TableName=table_name, Item=item)
+    RegisterAdmin(client, table_name).mark_index_complete()
 
 
 def stop_process_group(process: "subprocess.Popen[bytes]") -> None:

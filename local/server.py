@@ -34,6 +34,7 @@ from local.dynamodb import (
     LocalDynamoDB,
     LocalDynamoDBError,
     ensure_register_table,
+    publish_endpoint,
     shown_path,
     start_local_dynamodb,
 )
@@ -389,6 +390,7 @@ def run(environ: MutableMapping[str, str], out: TextIO = sys.stdout, err: TextIO
         cleanup.callback(server.server_close)
         database = start_local_dynamodb(settings.data_dir, environ)
         cleanup.callback(database.stop)
+        cleanup.callback(publish_endpoint(settings.data_dir, database.endpoint))
         ensure_register_table(database.endpoint)
         if database.warning:
             print(f"WARNING: {database.warning}", file=err, flush=True)

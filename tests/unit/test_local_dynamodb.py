@@ -4,6 +4,7 @@ with when the user has no AWS account (moto stands in for the server here)."""
 import boto3
 import pytest
 
+from connected.register import HANDLE_INDEXES, Erasure, RegisterAdmin
 from local.dynamodb import DUMMY_CREDENTIAL, LocalDynamoDBError, ensure_register_table, provide_dummy_identity
 from local.template import table_definition
 
@@ -17,6 +18,46 @@ def test_the_register_table_is_created_from_the_template_once() -> None:
 
     table = boto3.client("dynamodb").describe_table(TableName="local-register")["Table"]
     assert table["KeySchema"] == table_definition()["KeySchema"]
+
+
+def test_a_new_table_is_marked_as_holding_no_record_without_its_handles() -> None:
+    ensure_register_table(MOTO_ENDPOINT, "local-register")
+
+    assert RegisterAdmin(boto3.client("dynamodb"), "local-register").index_complete() is True
+
+
+def test_a_table_of_an_earlier_version_is_rebuilt_with_the_handle_indexes_keeping_every_item() -> None:
+    # Given a local register made before the handle indexes, holding a record and a day's count
+    client = boto3.client("dynamodb")
+    definition = table_definition()
+    client.create_table(
+        TableName="older-register",
+        KeySchema=definition["KeySchema"],
+        AttributeDefinitions=definition["AttributeDefinitions"][:2],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    record = {
+        "pair": {"S": "ada#bob"},
+        "recorded_at": {"S": "2026-01-01T00:00:00.000000Z#a"},
+        "connected": {"BOOL": False},
+    }
+    count = {"pair": {"S": "_x_users_billed"}, "recorded_at": {"S": "2026-01-01"}, "x_users_billed": {"N": "4"}}
+    for item in (record, count):
+        client.put_item(TableName="older-register", Item=item)
+
+    # When the local run starts on it
+    ensure_register_table(MOTO_ENDPOINT, "older-register")
+
+    # Then it has the indexes, its items, the record's handles, and the mark that every record has them
+    table = client.describe_table(TableName="older-register")["Table"]
+    assert sorted(index["IndexName"] for index in table["GlobalSecondaryIndexes"]) == sorted(HANDLE_INDEXES)
+    admin = RegisterAdmin(client, "older-register")
+    assert admin.index_complete() is True
+    assert admin.erase("bob") == Erasure(pairs=1, records=1)
+    assert (
+        client.get_item(TableName="older-register", Key={key: count[key] for key in ("pair", "recorded_at")})["Item"]
+        == count
+    )
 
 
 def test_a_table_with_another_key_schema_is_refused_with_what_to_do() -> None:

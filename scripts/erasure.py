@@ -1,0 +1,175 @@
+"""The people in the register, from an operator's shell, with the operator's AWS credentials:
+
+  forget HANDLE      deletes every record of every pair naming HANDLE (letter case aside), found through the
+                     handle indexes, never a Scan, and puts HANDLE on the objection list (unless KEEP_ANSWERING=1)
+  unforget HANDLE    takes HANDLE off the objection list (the objection was withdrawn); restores nothing
+  backfill-index     gives records written before the handle indexes their handles: a one-off Scan, a page at a
+                     time, resumable (the position is kept in .local/), run once per table
+
+The table: TABLE_NAME when set, else the `RegisterTableName` output of the stack STACK (default: the stack of
+samconfig.toml's ENV, `default` unless set). AWS_ENDPOINT_URL_DYNAMODB is honoured; `--local` works on the
+register of `make run` (running or not).
+
+Exit status: 0 done; 1 done, but records written before the handle index may remain (run backfill-index);
+2 bad input or the table cannot be found.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+import tomllib
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(PROJECT_ROOT), str(PROJECT_ROOT / "layers" / "common")]
+
+from connected.handles import can_be_handle  # noqa: E402
+from connected.objections import KEPT_SECONDS  # noqa: E402
+from connected.register import RegisterAdmin, new_dynamodb_client  # noqa: E402
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, MutableMapping
+
+SETTLE_SECONDS = KEPT_SECONDS + 30
+"""How long answers already under way may still record a handle once it is on the objection list: what a
+container may keep of the list, plus the longest answer (the functions' timeout is 20 s)."""
+STATE_FOLDER = PROJECT_ROOT / ".local"
+ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_DYNAMODB"
+OUTPUT_OF_TABLE = "RegisterTableName"
+
+
+class CommandError(Exception):
+    """Bad input or a table that cannot be found: the message says what to do."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    environ = os.environ
+    parser = argparse.ArgumentParser(prog="erasure", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--local", action="store_true", help="the register of `make run`")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name in ("forget", "unforget"):
+        commands.add_parser(name).add_argument("handle")
+    commands.add_parser("backfill-index").add_argument("--restart", action="store_true")
+    arguments = parser.parse_args(argv)
+    try:
+        with _table(environ, arguments.local) as (admin, table):
+            if arguments.command == "forget":
+                return forget(admin, table, _handle(arguments.handle), environ)
+            if arguments.command == "unforget":
+                return unforget(admin, _handle(arguments.handle))
+            return backfill(admin, table, restart=arguments.restart)
+    except CommandError as error:
+        print(f"erasure: {error}", file=sys.stderr)
+        return 2
+
+
+def forget(admin: RegisterAdmin, table: str, handle: str, environ: "MutableMapping[str, str]") -> int:
+    """The objection goes on the list first, so that no answer records the handle again while its records
+    are deleted; answers already under way are swept up by a second pass once they cannot be any more."""
+    keep_answering = environ.get("KEEP_ANSWERING", "") == "1"
+    newly_objected = False if keep_answering else admin.object_to(handle)
+    erased = admin.erase(handle)
+    print(f"{table}: {erased.pairs} pairs named {handle}; {erased.records} records deleted")
+    if keep_answering:
+        print(f"{handle} is not on the objection list (KEEP_ANSWERING=1): a new answer may record them again")
+    elif newly_objected:
+        settle = float(environ.get("SETTLE_SECONDS", SETTLE_SECONDS))
+        print(f"{handle} is on the objection list: never looked up again; waiting {settle:.0f} s for answers under way")
+        time.sleep(settle)
+        swept = admin.erase(handle)
+        print(f"second pass: {swept.records} records deleted")
+    else:
+        print(f"{handle} was already on the objection list")
+    if not admin.index_complete():
+        print(
+            f"{table} is not marked as fully indexed: records written before the handle index are not found by "
+            "it. Run `make backfill-index` once (safe on any table: it marks the table when done), then this "
+            "command again.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def unforget(admin: RegisterAdmin, handle: str) -> int:
+    since = admin.withdraw_objection(handle)
+    if since is None:
+        print(f"{handle} was not on the objection list")
+    else:
+        print(f"{handle} is off the objection list (on it since {since}); nothing was restored")
+    return 0
+
+
+def backfill(admin: RegisterAdmin, table: str, restart: bool) -> int:
+    state = STATE_FOLDER / f"backfill-index-{table}.json"
+    start: dict[str, Any] | None = None
+    if state.is_file() and not restart:
+        start = json.loads(state.read_text(encoding="utf-8"))
+        print(f"resuming where the last run stopped ({state.name}; --restart to start over)")
+    indexed = 0
+    for number, page in enumerate(admin.backfill_index(start), start=1):
+        indexed += page.records_indexed
+        if page.resume_at is not None:
+            state.parent.mkdir(parents=True, exist_ok=True)
+            state.write_text(json.dumps(page.resume_at), encoding="utf-8")
+        print(f"page {number}: {page.records_indexed} records indexed")
+    state.unlink(missing_ok=True)
+    print(f"{table}: {indexed} records indexed; every record now carries its handles, and the table is marked so")
+    return 0
+
+
+def _handle(handle: str) -> str:
+    if not can_be_handle(handle):
+        raise CommandError(f"{handle!r} is not a handle on GitHub or X")
+    return handle.lower()
+
+
+@contextmanager
+def _table(environ: "MutableMapping[str, str]", local: bool) -> "Iterator[tuple[RegisterAdmin, str]]":
+    """The register admin of the chosen table; with `local`, on `make run`'s DynamoDB, started if need be."""
+    if not local:
+        table = environ.get("TABLE_NAME", "").strip() or _table_of_stack(_stack_name(environ))
+        yield RegisterAdmin(new_dynamodb_client(), table), table
+        return
+    from local.dynamodb import LOCAL_TABLE_NAME, LocalDynamoDBError, local_run_database
+
+    try:
+        data_dir = Path(environ.get("LOCAL_DATA_DIR", "").strip() or STATE_FOLDER)
+        with local_run_database(data_dir, environ) as endpoint:
+            environ[ENDPOINT_VARIABLE] = endpoint
+            yield RegisterAdmin(new_dynamodb_client(), LOCAL_TABLE_NAME), LOCAL_TABLE_NAME
+    except LocalDynamoDBError as error:
+        raise CommandError(str(error)) from error
+
+
+def _stack_name(environ: "MutableMapping[str, str]") -> str:
+    if environ.get("STACK", "").strip():
+        return environ["STACK"].strip()
+    config = tomllib.loads((PROJECT_ROOT / "samconfig.toml").read_text(encoding="utf-8"))
+    environment = environ.get("ENV", "").strip() or "default"
+    try:
+        return str(config[environment]["global"]["parameters"]["stack_name"])
+    except KeyError:
+        raise CommandError(f"samconfig.toml has no stack_name for ENV={environment}: set STACK or TABLE_NAME") from None
+
+
+def _table_of_stack(stack: str) -> str:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        described = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+    except (BotoCoreError, ClientError) as error:
+        raise CommandError(f"the stack {stack} cannot be read ({error}): set STACK or TABLE_NAME") from error
+    outputs = {output["OutputKey"]: output["OutputValue"] for output in described.get("Outputs", [])}
+    if OUTPUT_OF_TABLE not in outputs:
+        raise CommandError(f"the stack {stack} has no {OUTPUT_OF_TABLE} output: set TABLE_NAME")
+    return str(outputs[OUTPUT_OF_TABLE])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
