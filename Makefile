@@ -11,7 +11,7 @@ export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(dir $(PYTHON))):$(PATH)
 
 .PHONY: help run test bench verify-upstreams smoke lint format typecheck openapi openapi-check template security unit build deploy clean \
-	browser docs-screenshot forget unforget backfill-index
+	browser docs-screenshot forget unforget objections backfill-index
 
 help:
 	@echo "make run       the API on http://127.0.0.1:3000 (offline demo world without credentials)"
@@ -23,6 +23,7 @@ help:
 	@echo "make docs-screenshot   docs-screenshot.png: the local API's /docs page as headless Chrome or Chromium renders it"
 	@echo "make forget HANDLE=ada     erase every record naming a developer and stop looking them up (LOCAL=1: make run's register)"
 	@echo "make unforget HANDLE=ada   take a developer off the objection list (restores nothing)"
+	@echo "make objections            the objection list: each handle and the day it was added"
 	@echo "make backfill-index        index records written before the handle index (once per table; resumable)"
 	@echo "make build     sam build"
 	@echo "make deploy    sam build, then sam deploy (samconfig.toml; ENV=prod for production)"
@@ -133,6 +134,9 @@ forget: $(VENV)/.installed
 unforget: $(VENV)/.installed
 	$(NEEDS_HANDLE)
 	$(ERASURE) unforget "$(HANDLE)"
+
+objections: $(VENV)/.installed
+	$(ERASURE) objections
 
 backfill-index: $(VENV)/.installed
 	$(ERASURE) backfill-index $(if $(filter 1,$(RESTART)),--restart)

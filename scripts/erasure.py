@@ -3,6 +3,7 @@
   forget HANDLE      deletes every record of every pair naming HANDLE (letter case aside), found through the
                      handle indexes, never a Scan, and puts HANDLE on the objection list (unless KEEP_ANSWERING=1)
   unforget HANDLE    takes HANDLE off the objection list (the objection was withdrawn); restores nothing
+  objections         lists the objection list, each handle with the day it was added
   backfill-index     gives records written before the handle indexes their handles: a one-off Scan, a page at a
                      time, resumable (the position is kept in .local/), run once per table
 
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     for name in ("forget", "unforget"):
         commands.add_parser(name).add_argument("handle")
+    commands.add_parser("objections")
     commands.add_parser("backfill-index").add_argument("--restart", action="store_true")
     arguments = parser.parse_args(argv)
     try:
@@ -61,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
                 return forget(admin, table, _handle(arguments.handle), environ)
             if arguments.command == "unforget":
                 return unforget(admin, _handle(arguments.handle))
+            if arguments.command == "objections":
+                for handle, since in admin.objections():
+                    print(f"{handle}\t{since}")
+                return 0
             return backfill(admin, table, restart=arguments.restart)
     except CommandError as error:
         print(f"erasure: {error}", file=sys.stderr)

@@ -1,6 +1,7 @@
 """A developer who asked not to be looked up, through the real handlers, with GitHub and X faked at the HTTP
 layer and the register table under moto: never looked up, nothing recorded, nothing read, nothing billed."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -102,6 +103,9 @@ def test_a_withdrawn_objection_lets_the_developer_be_looked_up_again(
     # Given ada objected, and a container that has read the objection
     assert realtime("/connected/realtime/ada/grace").status == 451
     monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
+    capsys.readouterr()
+    assert erasure.main(["objections"]) == 0
+    assert capsys.readouterr().out == f"ada\t{datetime.now(UTC).date().isoformat()}\n"
 
     # When the objection is withdrawn, and a minute has passed (a container keeps what it read that long)
     assert erasure.main(["unforget", "Ada"]) == 0
@@ -112,3 +116,5 @@ def test_a_withdrawn_objection_lets_the_developer_be_looked_up_again(
     assert "ada is off the objection list (on it since" in capsys.readouterr().out
     assert erasure.main(["unforget", "ada"]) == 0
     assert "ada was not on the objection list" in capsys.readouterr().out
+    assert erasure.main(["objections"]) == 0
+    assert capsys.readouterr().out == ""
