@@ -11,7 +11,7 @@ export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(dir $(PYTHON))):$(PATH)
 
 .PHONY: help run test bench verify-upstreams smoke lint format typecheck openapi openapi-check template security unit build deploy clean \
-	browser docs-screenshot forget unforget objections backfill-index
+	browser docs-screenshot forget unforget objections backfill-index spenders
 
 help:
 	@echo "make run       the API on http://127.0.0.1:3000 (offline demo world without credentials)"
@@ -25,6 +25,7 @@ help:
 	@echo "make unforget HANDLE=ada   take a developer off the objection list (restores nothing)"
 	@echo "make objections            the objection list: each handle and the day it was added"
 	@echo "make backfill-index        index records written before the handle index (once per table; resumable)"
+	@echo "make spenders [DAY=YYYY-MM-DD]   who spent the day's X budget: each caller's X users billed (default today)"
 	@echo "make build     sam build"
 	@echo "make deploy    sam build, then sam deploy (samconfig.toml; ENV=prod for production)"
 	@echo "make clean     remove local data, builds and virtual environments"
@@ -124,22 +125,25 @@ smoke: $(VENV)/.installed
 
 # Operator commands on the register: TABLE_NAME, or the stack STACK (default: samconfig.toml's for ENV), with
 # your AWS credentials; LOCAL=1 works on the register of `make run`.
-ERASURE = $(BIN)/python scripts/erasure.py $(if $(filter 1,$(LOCAL)),--local)
+REGISTER_ADMIN = $(BIN)/python scripts/register_admin.py $(if $(filter 1,$(LOCAL)),--local)
 NEEDS_HANDLE = @test -n "$(HANDLE)" || { echo "usage: make $@ HANDLE=<github or x handle> [LOCAL=1]" >&2; exit 2; }
 
 forget: $(VENV)/.installed
 	$(NEEDS_HANDLE)
-	$(ERASURE) forget "$(HANDLE)"
+	$(REGISTER_ADMIN) forget "$(HANDLE)"
 
 unforget: $(VENV)/.installed
 	$(NEEDS_HANDLE)
-	$(ERASURE) unforget "$(HANDLE)"
+	$(REGISTER_ADMIN) unforget "$(HANDLE)"
 
 objections: $(VENV)/.installed
-	$(ERASURE) objections
+	$(REGISTER_ADMIN) objections
+
+spenders: $(VENV)/.installed
+	$(REGISTER_ADMIN) spenders $(DAY)
 
 backfill-index: $(VENV)/.installed
-	$(ERASURE) backfill-index $(if $(filter 1,$(RESTART)),--restart)
+	$(REGISTER_ADMIN) backfill-index $(if $(filter 1,$(RESTART)),--restart)
 
 build: $(SAM_VENV)/.installed
 	$(SAM_VENV)/bin/sam build

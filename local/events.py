@@ -15,7 +15,10 @@ def http_api_event(
     route_key: str = "$default",
     path_parameters: dict[str, str] | None = None,
     source_ip: str = "127.0.0.1",
+    authorizer: dict[str, object] | None = None,
 ) -> dict[str, object]:
+    """`authorizer`: what API Gateway adds to `requestContext` once an authorizer let the request through
+    (`{"jwt": {"claims": ..., "scopes": ...}}` or `{"iam": {"userArn": ...}}`); none for an open route."""
     now = datetime.now(UTC)
     request_id = uuid.uuid4().hex
     event: dict[str, object] = {
@@ -44,6 +47,8 @@ def http_api_event(
         },
         "isBase64Encoded": False,
     }
+    if authorizer is not None:
+        event["requestContext"]["authorizer"] = authorizer  # type: ignore[index]
     if raw_query:
         parameters: dict[str, list[str]] = {}
         for name, value in parse_qsl(raw_query, keep_blank_values=True):

@@ -15,6 +15,7 @@ are silent, the fakes follow the vendors' prose documents:
 import hashlib
 import json
 import re
+import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -169,6 +170,7 @@ class FakeUpstreams:
         self.faults: dict[str, list[Fault]] = defaultdict(list)
         self.answer_before_faults: dict[str, int] = defaultdict(int)
         self.lasting_faults: dict[str, Fault] = {}
+        self._serving = threading.Lock()
         self.x_users_returned = 0
         """Users X's follow lists returned: what X bills for reading them."""
         self.x_users_looked_up = 0
@@ -225,6 +227,11 @@ class FakeUpstreams:
         return fault
 
     def _answer(self, endpoint: str, request: requests.PreparedRequest, serve: Callable[[], Reply]) -> Reply:
+        """Serves one request at a time, so that what is counted stays exact when answers run side by side."""
+        with self._serving:
+            return self._answer_alone(endpoint, request, serve)
+
+    def _answer_alone(self, endpoint: str, request: requests.PreparedRequest, serve: Callable[[], Reply]) -> Reply:
         self.requests[endpoint].append(request)
         fault = self._fault_for(endpoint)
         status, headers, text = fault(request) if fault is not None else serve()

@@ -170,12 +170,11 @@ class WorldX:
 
 
 class InMemoryRegister:
-    """The register of the connection check, in memory: every record by pair key, and the daily count of X users
-    billed. `broken` makes every call fail as an unreachable table would."""
+    """The register of the connection check, in memory: every record by pair key. `broken` makes every call fail
+    as an unreachable table would."""
 
     def __init__(self) -> None:
         self.records: dict[str, list[Record]] = {}
-        self.x_users_billed = 0
         self.broken = False
 
     def record(self, pair: Pair, verdict: Verdict) -> Record:
@@ -187,11 +186,6 @@ class InMemoryRegister:
     def latest(self, pair: Pair) -> Record | None:
         self._reachable("the register could not be read")
         return self.records.get(pair.key, [None])[-1]
-
-    def add_x_users_billed(self, users: int) -> int:
-        self._reachable("the daily count of X users billed could not be updated")
-        self.x_users_billed += users
-        return self.x_users_billed
 
     @property
     def count(self) -> int:

@@ -10,13 +10,15 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
+from connected.callers import caller_of
 from connected.contract import REALTIME_RESPONSES, TEAM_RESPONSES
 from connected.deadline import Deadline
-from connected.factory import connection_service, objections, remembered_answer
+from connected.factory import connection_service, objections, remembered_answer, spending
 from connected.freshness import max_age_from
 from connected.handles import refuse_without_calls, team_handles
 from connected.http import install_error_handlers, install_route_fallback, json_response, path_handle
 from connected.settings import metrics_namespace
+from connected.spending import spending_of
 from connected.telemetry import Telemetry
 
 if TYPE_CHECKING:
@@ -85,7 +87,13 @@ install_route_fallback(
 @metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: "LambdaContext") -> dict[str, Any]:
-    return app.resolve(event, context)
+    """Every answer spends on behalf of its caller, and tells the caller where it stands, whatever its status."""
+    caller = caller_of(event)
+    logger.append_keys(caller=caller)
+    with spending_of(spending(caller, telemetry)) as spent:
+        response = app.resolve(event, context)
+    response.setdefault("headers", {}).update(spent.rate_limit_headers())
+    return response
 
 
 # What the import built lives as long as the container: the collections of the first answer (and of every

@@ -1,5 +1,6 @@
 """GET /connected/register/{dev1}/{dev2}: every answer given for a pair, oldest first, a page at a time.
-Also the API's own pages: /_health, /openapi.json and /docs."""
+GET /connected/usage: the caller's X spending today. Also the API's own pages: /_health, /openapi.json and
+/docs."""
 
 import gc
 import re
@@ -10,8 +11,9 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from connected.contract import HEALTH_RESPONSES, REGISTER_RESPONSES
-from connected.factory import objections, register_store
+from connected.callers import caller_of
+from connected.contract import HEALTH_RESPONSES, REGISTER_RESPONSES, USAGE_RESPONSES
+from connected.factory import caller_usage, objections, register_store
 from connected.handles import register_pair
 from connected.history import HistoryRequest, next_page_link, read_history
 from connected.http import errors_response, install_error_handlers, install_route_fallback, json_response, path_handle
@@ -52,6 +54,18 @@ def register(dev1: str, dev2: str) -> Response[str]:
 
 
 install_route_fallback(app, {re.compile(r"/connected/register/([^/]+)/([^/]+)"): register})
+
+
+@app.get(
+    "/connected/usage",
+    summary="The caller's X spending today",
+    description="X users billed today (UTC) for the caller's answers, and what is left of its daily budget "
+    "(`null` without a per-caller budget). Free: nothing is asked of GitHub or X, nothing recorded.",
+    responses=USAGE_RESPONSES,
+    tags=["connected"],
+)
+def usage() -> Response[str]:
+    return json_response(caller_usage(caller_of(app.current_event.raw_event)))
 
 
 @app.get("/_health", summary="Can the API reach its register?", responses=HEALTH_RESPONSES, tags=["operations"])

@@ -14,7 +14,7 @@ from connected.handles import Pair
 from connected.register import HANDLE_ATTRIBUTES, RegisterAdmin
 from local.dynamodb import LOCAL_TABLE_NAME, dynalite_node, ensure_register_table, publish_endpoint, start_dynalite
 from local.upstreams import FakeUpstreams
-from scripts import erasure
+from scripts import register_admin
 from tests.support.aws import dynamodb_refusing
 from tests.support.handlers import Invoke, invoker
 
@@ -91,9 +91,9 @@ def test_forget_deletes_exactly_the_records_naming_the_handle_without_a_scan_and
 
     # When ada is forgotten, twice, with every Scan refused
     with dynamodb_refusing("Scan") as scans:
-        first = erasure.main(["forget", "Ada"])
+        first = register_admin.main(["forget", "Ada"])
         first_said = capsys.readouterr().out
-        second = erasure.main(["forget", "ada"])
+        second = register_admin.main(["forget", "ada"])
         second_said = capsys.readouterr().out
 
     # Then exactly those 30 records are gone, nothing else, and the second run deleted nothing
@@ -125,8 +125,8 @@ def test_with_local_the_commands_work_on_the_register_of_make_run_even_when_it_i
     monkeypatch.setenv("SETTLE_SECONDS", "0")
     monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
 
-    assert erasure.main(["--local", "forget", "ada"]) == 0
-    assert erasure.main(["--local", "unforget", "ada"]) == 0
+    assert register_admin.main(["--local", "forget", "ada"]) == 0
+    assert register_admin.main(["--local", "unforget", "ada"]) == 0
 
     said = capsys.readouterr().out
     assert f"{LOCAL_TABLE_NAME}: 0 pairs named ada; 0 records deleted" in said
@@ -145,7 +145,7 @@ def test_with_local_the_commands_use_the_database_of_a_running_make_run(
     RegisterAdmin(dynalite, LOCAL_TABLE_NAME).object_to("ada")
 
     # When an objection is withdrawn with LOCAL=1
-    withdrawn = erasure.main(["--local", "unforget", "ada"])
+    withdrawn = register_admin.main(["--local", "unforget", "ada"])
     unpublish()
 
     # Then the running database was used

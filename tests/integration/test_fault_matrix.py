@@ -4,10 +4,13 @@ table."""
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+import boto3
 import pytest
 import requests
 
+from connected.register import DynamoDBRegister
 from local.upstreams import (
     FakeUpstreams,
     Fault,
@@ -19,6 +22,7 @@ from local.upstreams import (
     x_list_unreadable,
     x_usage_capped,
 )
+from tests.conftest import TABLE_NAME
 from tests.support.handlers import Invoke
 
 
@@ -167,6 +171,61 @@ def test_upstream_trouble_gets_its_status_an_errors_body_and_no_record(
     if not case.after:
         assert attempts_for_alice(upstreams, endpoints) == case.attempts
     assert register("/connected/register/alice/bob").body == []
+    assert x_users_billed_today() == upstreams.x_users_looked_up + upstreams.x_users_returned
+
+
+def x_users_billed_today() -> int:
+    return DynamoDBRegister(boto3.client("dynamodb"), TABLE_NAME).x_users_billed(datetime.now(UTC).date())
+
+
+BILLING = {
+    "a lookup, then GitHub fails": ("github_orgs", reply(500), 0, 502, 2),
+    "a list's first page, then its second fails": ("x_following", reply(500), 2, 502, 2 + 1 + 1000),
+}
+
+
+@pytest.mark.parametrize(("endpoint", "fault", "after", "status", "billed"), BILLING.values(), ids=BILLING.keys())
+def test_what_x_returned_before_a_failure_is_counted_on_the_day(
+    upstreams: FakeUpstreams,
+    realtime: Invoke,
+    monkeypatch: pytest.MonkeyPatch,
+    endpoint: str,
+    fault: Fault,
+    after: int,
+    status: int,
+    billed: int,
+) -> None:
+    # Given alice follows 1,500 others before bob, so her following list takes two pages once bob's (1 user)
+    # showed that bob follows her
+    monkeypatch.setenv("MAX_X_USERS_READ_PER_CALLER_PER_DAY", "0")
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"], other_following=1500)
+    upstreams.developer("bob", organisations=["Acme"], follows=["alice"], other_followers=1600)
+    upstreams.list_named_accounts_last()
+    upstreams.fail_every_time(endpoint, fault) if not after else upstreams.fail(
+        endpoint, fault, fault, fault, after=after
+    )
+
+    answer = realtime("/connected/realtime/alice/bob")
+
+    assert answer.status == status
+    assert x_users_billed_today() == billed == upstreams.x_users_looked_up + upstreams.x_users_returned
+
+
+def test_the_users_an_over_budget_answer_read_are_counted_on_the_day(
+    upstreams: FakeUpstreams, realtime: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a read budget of 1,000 users an answer: alice's 700-user following list shows she follows bob, but
+    # whether bob follows alice is in lists of 700 and 801 users
+    monkeypatch.setenv("MAX_X_USERS_READ", "1000")
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"], other_following=699, other_followers=800)
+    upstreams.developer("bob", organisations=["Acme"], follows=["alice"], other_following=699, other_followers=800)
+    upstreams.list_named_accounts_last()
+
+    answer = realtime("/connected/realtime/alice/bob")
+
+    assert answer.status == 422
+    assert upstreams.x_users_returned == 700
+    assert x_users_billed_today() == 2 + 700
 
 
 def test_a_passing_gateway_error_is_retried_into_an_answer(

@@ -11,7 +11,7 @@ from connected import factory
 from connected.handles import Pair
 from connected.register import SPEND_PARTITION, DynamoDBRegister, RegisterAdmin
 from local.upstreams import FakeUpstreams
-from scripts import erasure
+from scripts import register_admin
 from tests.conftest import TABLE_NAME
 from tests.support.aws import dynamodb_refusing
 from tests.support.handlers import Invoke
@@ -104,17 +104,17 @@ def test_a_withdrawn_objection_lets_the_developer_be_looked_up_again(
     assert realtime("/connected/realtime/ada/grace").status == 451
     monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
     capsys.readouterr()
-    assert erasure.main(["objections"]) == 0
+    assert register_admin.main(["objections"]) == 0
     assert capsys.readouterr().out == f"ada\t{datetime.now(UTC).date().isoformat()}\n"
 
     # When the objection is withdrawn, and a minute has passed (a container keeps what it read that long)
-    assert erasure.main(["unforget", "Ada"]) == 0
+    assert register_admin.main(["unforget", "Ada"]) == 0
     factory.reset()
 
     # Then ada is looked up again, and the command said what it did
     assert realtime("/connected/realtime/ada/grace").body == {"connected": True, "organisations": ["pioneers"]}
     assert "ada is off the objection list (on it since" in capsys.readouterr().out
-    assert erasure.main(["unforget", "ada"]) == 0
+    assert register_admin.main(["unforget", "ada"]) == 0
     assert "ada was not on the objection list" in capsys.readouterr().out
-    assert erasure.main(["objections"]) == 0
+    assert register_admin.main(["objections"]) == 0
     assert capsys.readouterr().out == ""

@@ -37,7 +37,7 @@ REGISTER_PATH = "/connected/register/{dev1}/{dev2}"
 @pytest.mark.parametrize(
     ("path", "statuses"),
     [
-        ("/connected/realtime/{dev1}/{dev2}", {"200", "400", "404", "422", "451", "500", "502", "503", "504"}),
+        ("/connected/realtime/{dev1}/{dev2}", {"200", "400", "404", "422", "429", "451", "500", "502", "503", "504"}),
         ("/connected/register/{dev1}/{dev2}", {"200", "400", "451", "500", "503"}),
         ("/_health", {"200", "503"}),
     ],

@@ -1,12 +1,17 @@
 """GET /connected/realtime/{dev1}/{dev2}, through the real handler, with GitHub and X faked at the HTTP
 layer and the register table under moto."""
 
+from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 import pytest
 
 from connected import factory
+from connected.register import DynamoDBRegister
+from connected.spending import DayLimits
 from local.upstreams import ENDPOINTS, FakeUpstreams, reply
+from tests.conftest import TABLE_NAME
 from tests.support.aws import dynamodb_refusing
 from tests.support.handlers import Invoke
 
@@ -421,28 +426,50 @@ def test_an_answer_over_the_read_budget_is_a_422_and_no_record(
     assert records(register, "alice", "bob") == []
 
 
-def test_once_the_days_budget_is_spent_fresh_answers_are_503_until_midnight_and_the_register_still_answers(
+def test_once_the_days_budget_cannot_cover_an_answer_it_is_503_until_midnight_before_any_x_call(
     upstreams: FakeUpstreams, realtime: Invoke, register: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given a daily budget of 5 X users, and an answer that spends 4 (2 looked up, 2 listed)
-    monkeypatch.setenv("MAX_X_USERS_READ_PER_DAY", "5")
+    # Given a daily budget of 100 X users, of which an answer for alice and bob spent 4 (2 looked up, 2 listed)
+    monkeypatch.setenv("MAX_X_USERS_READ_PER_DAY", "100")
     upstreams.developer("alice", organisations=["Acme"], follows=["bob"])
     upstreams.developer("bob", organisations=["Acme"], follows=["alice"])
     assert realtime("/connected/realtime/alice/bob").status == 200
+    store = DynamoDBRegister(boto3.client("dynamodb"), TABLE_NAME)
+    today = datetime.now(UTC).date()
+    assert store.x_users_billed(today) == 4
 
-    # When two more fresh answers are asked for, and then one from the register
-    second = realtime("/connected/realtime/alice/bob")
-    third = realtime("/connected/realtime/alice/bob")
+    # When the day's count comes within one user of the budget, and fresh answers are asked for, then one from
+    # the register
+    store.reserve_x_users(today, "another caller", 95, DayLimits())
+    upstreams.requests.clear()
+    fresh = realtime("/connected/realtime/alice/bob")
     remembered = realtime("/connected/realtime/alice/bob?max_age=600")
 
-    # Then the second still fits (4 < 5), the third is refused with Retry-After to midnight UTC, no list read
-    assert second.status == 200
-    assert third.status == 503
-    assert third.body == {"errors": ["the daily twitter read budget is spent"]}
-    assert 1 <= int(third.headers["retry-after"]) <= 86400
-    assert upstreams.count("x_following") + upstreams.count("x_followers") == 4
+    # Then the fresh one is refused with Retry-After to midnight UTC before anything is asked of X, the count
+    # stays where it was, and the register still answers
+    assert (fresh.status, fresh.body) == (503, {"errors": ["the daily twitter read budget is spent"]})
+    assert 1 <= int(fresh.headers["retry-after"]) <= 86400
+    assert upstreams.count("x_users") == 0
+    assert store.x_users_billed(today) == 99
     assert (remembered.status, "age" in remembered.headers) == (200, True)
-    assert len(records(register, "alice", "bob")) == 2
+    assert len(records(register, "alice", "bob")) == 1
+
+
+def test_a_day_budget_too_small_for_a_follow_list_refuses_before_reading_it_and_counts_the_lookup(
+    upstreams: FakeUpstreams, realtime: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a daily budget of 6 X users, and two developers whose lists X counts at 1,200 and 900 users
+    monkeypatch.setenv("MAX_X_USERS_READ_PER_DAY", "6")
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"], other_following=1199)
+    upstreams.developer("bob", organisations=["Acme"], follows=["alice"], other_following=899, other_followers=899)
+
+    # When a fresh answer is asked for
+    answer = realtime("/connected/realtime/alice/bob")
+
+    # Then the lookup is counted, no follow list is read, and the answer is refused
+    assert answer.status == 503
+    assert upstreams.count("x_following") + upstreams.count("x_followers") == 0
+    assert DynamoDBRegister(boto3.client("dynamodb"), TABLE_NAME).x_users_billed(datetime.now(UTC).date()) == 2
 
 
 def test_two_impossible_handles_are_refused_before_credentials_are_loaded(

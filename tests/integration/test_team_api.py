@@ -124,6 +124,7 @@ def test_a_team_of_ten_reads_each_list_at_most_once_and_far_fewer_users_than_45_
     # and no read budget (a team of lists that long needs more than the default 5,000 users)
     monkeypatch.setenv("MAX_X_USERS_READ", "0")
     monkeypatch.setenv("MAX_X_USERS_READ_PER_DAY", "0")
+    monkeypatch.setenv("MAX_X_USERS_READ_PER_CALLER_PER_DAY", "0")
     for handle in TEN:
         upstreams.developer(
             handle,

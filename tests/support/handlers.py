@@ -19,7 +19,14 @@ class HttpAnswer:
 
 class Invoke(Protocol):
     def __call__(
-        self, path: str, method: str = "GET", timeout_seconds: float = 20.0, raw: bool = False
+        self,
+        path: str,
+        method: str = "GET",
+        timeout_seconds: float = 20.0,
+        raw: bool = False,
+        headers: dict[str, str] | None = None,
+        authorizer: dict[str, object] | None = None,
+        source_ip: str = "127.0.0.1",
     ) -> HttpAnswer: ...
 
 
@@ -30,11 +37,21 @@ def load_function(name: str) -> ModuleType:
 def invoker(name: str) -> Invoke:
     module = load_function(name)
 
-    def invoke(path: str, method: str = "GET", timeout_seconds: float = 20.0, raw: bool = False) -> HttpAnswer:
-        """Calls the handler as API Gateway would; the body comes back parsed as JSON unless `raw`."""
+    def invoke(
+        path: str,
+        method: str = "GET",
+        timeout_seconds: float = 20.0,
+        raw: bool = False,
+        headers: dict[str, str] | None = None,
+        authorizer: dict[str, object] | None = None,
+        source_ip: str = "127.0.0.1",
+    ) -> HttpAnswer:
+        """Calls the handler as API Gateway would, past `authorizer` when given, from `source_ip`; the body comes
+        back parsed as JSON unless `raw`."""
         raw_path, _, query = path.partition("?")
         context = LambdaContext(function_name=name, timeout_seconds=timeout_seconds)
-        result = module.lambda_handler(http_api_event(method, raw_path, query), context)
+        event = http_api_event(method, raw_path, query, headers, source_ip=source_ip, authorizer=authorizer)
+        result = module.lambda_handler(event, context)
         headers = {key.lower(): value for key, value in result.get("headers", {}).items()}
         text = result.get("body") or ""
         if result.get("isBase64Encoded"):

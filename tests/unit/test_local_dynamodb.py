@@ -43,7 +43,7 @@ def test_a_table_of_an_earlier_version_is_rebuilt_with_the_handle_indexes_keepin
     }
     count = {"pair": {"S": "_x_users_billed"}, "recorded_at": {"S": "2026-01-01"}, "x_users_billed": {"N": "4"}}
     for item in (record, count):
-        client.put_item(TableName="older-register", Item=item)
+        client.put_item(TableName="older-register", Item=item)  # type: ignore[arg-type]
 
     # When the local run starts on it
     ensure_register_table(MOTO_ENDPOINT, "older-register")

@@ -11,6 +11,7 @@ from connected.errors import RegisterUnavailableError
 from connected.handles import Pair
 from connected.models import Verdict
 from connected.register import HANDLE_ATTRIBUTES, DynamoDBRegister, Erasure, RegisterAdmin
+from connected.spending import DayLimits
 from tests.conftest import TABLE_NAME
 from tests.support.aws import dynamodb_refusing
 
@@ -123,7 +124,7 @@ def test_the_backfill_indexes_old_records_page_by_page_and_marks_the_table(dynam
     store, admin = stores()
     records_without_handles(dynamodb, ["ada#bob", "ada#carol", "bob#carol", "ada#dave", "carol#erin"])
     store.record(Pair.of("ada", "erin"), DISCONNECTED)
-    store.add_x_users_billed(3)
+    store.reserve_x_users(date(2026, 12, 2), "ip:192.0.2.1", 3, DayLimits())
     assert admin.index_complete() is False
 
     pages = list(admin.backfill_index(page_size=2))

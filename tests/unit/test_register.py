@@ -1,16 +1,17 @@
 """The DynamoDB register under moto, on the table template.yaml defines."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import count
 from typing import Any
 
 import boto3
 import pytest
 
-from connected.errors import RegisterUnavailableError
+from connected.errors import BudgetRefused, RegisterUnavailableError
 from connected.handles import Pair
 from connected.models import Record, Verdict
 from connected.register import DynamoDBRegister
+from connected.spending import DayLimits
 from tests.conftest import TABLE_NAME
 
 PAIR = Pair.of("alice", "bob")
@@ -180,27 +181,61 @@ def test_an_expired_latest_record_is_none(dynamodb: object) -> None:
     assert store.latest(PAIR) is None
 
 
-def test_the_daily_count_of_x_users_billed_adds_up_per_utc_day_beside_the_pairs(dynamodb: object) -> None:
-    # Given a register whose clock moves from one UTC day to the next
+def test_x_users_are_counted_per_utc_day_for_the_service_and_each_caller_beside_the_pairs(dynamodb: object) -> None:
+    # Given a register holding a record
     client = boto3.client("dynamodb")
-    now = [datetime(2019, 9, 13, 23, 0, tzinfo=UTC)]
-    store = DynamoDBRegister(client, TABLE_NAME, clock=lambda: now[0])
+    store = DynamoDBRegister(client, TABLE_NAME)
     store.record(PAIR, CONNECTED)
+    first, second = date(2019, 9, 13), date(2019, 9, 14)
 
-    # When users are counted on the first day, then read and counted on the next
-    first_day = [store.add_x_users_billed(users) for users in (0, 7, 5, 0)]
-    now[0] = datetime(2019, 9, 14, 0, 30, tzinfo=UTC)
-    second_day = [store.add_x_users_billed(users) for users in (0, 3)]
+    # When two callers reserve on the first day, one gives part back, and one reserves on the next
+    store.reserve_x_users(first, "ip:192.0.2.1", 7, DayLimits())
+    store.reserve_x_users(first, "arn:aws:iam::111122223333:user/ada", 5, DayLimits())
+    after_give_back = store.give_back_x_users(first, "ip:192.0.2.1", 2)
+    store.reserve_x_users(second, "ip:192.0.2.1", 3, DayLimits())
 
-    # Then each day has its own total, kept under a key no pair can have, expiring a week later
-    assert first_day == [0, 7, 12, 12]
-    assert second_day == [0, 3]
+    # Then each day has its totals, the service's and each caller's, under keys no pair can have, expiring a week
+    # after their day, and the day's callers are listed most first
+    assert after_give_back == 5
+    assert [store.x_users_billed(first), store.x_users_billed(first, "ip:192.0.2.1"), store.x_users_billed(second)] == [
+        10,
+        5,
+        3,
+    ]
+    assert store.callers_of_day(first) == [("arn:aws:iam::111122223333:user/ada", 5), ("ip:192.0.2.1", 5)]
     counters = [item for item in client.scan(TableName=TABLE_NAME)["Items"] if "#" not in item["pair"]["S"]]
-    assert sorted(item["recorded_at"]["S"] for item in counters) == ["2019-09-13", "2019-09-14"]
-    assert min(int(item["expires_at"]["N"]) for item in counters) == int(datetime(2019, 9, 21, tzinfo=UTC).timestamp())
-    assert every_record(store, PAIR) == [Record(datetime(2019, 9, 13, 23, 0, tzinfo=UTC), CONNECTED)]
+    assert len(counters) == 5
+    first_day = [item for item in counters if item["recorded_at"]["S"].startswith("2019-09-13")]
+    assert {int(item["expires_at"]["N"]) for item in first_day} == {int(datetime(2019, 9, 21, tzinfo=UTC).timestamp())}
+    assert [record.verdict for record in every_record(store, PAIR)] == [CONNECTED]
+
+
+def test_a_reservation_that_would_pass_a_limit_is_refused_and_leaves_both_counts_as_they_were(
+    dynamodb: object,
+) -> None:
+    store = DynamoDBRegister(boto3.client("dynamodb"), TABLE_NAME)
+    day = date(2019, 9, 13)
+    limits = DayLimits(service=10, per_caller=8)
+    store.reserve_x_users(day, "ada", 8, limits)
+
+    with pytest.raises(BudgetRefused) as by_caller:
+        store.reserve_x_users(day, "ada", 1, limits)
+    with pytest.raises(BudgetRefused) as by_service:
+        store.reserve_x_users(day, "grace", 3, limits)
+    with pytest.raises(BudgetRefused) as larger_than_the_budget:
+        store.reserve_x_users(day, "alan", 9, limits)
+    store.reserve_x_users(day, "grace", 2, limits)
+
+    assert (by_caller.value.by_caller, by_service.value.by_caller, larger_than_the_budget.value.by_caller) == (
+        True,
+        False,
+        True,
+    )
+    assert [store.x_users_billed(day, caller) for caller in (None, "ada", "grace", "alan")] == [10, 8, 2, 0]
 
 
 def test_a_count_that_cannot_be_written_is_a_register_error(dynamodb: object) -> None:
-    with pytest.raises(RegisterUnavailableError, match="daily count"):
-        DynamoDBRegister(boto3.client("dynamodb"), "no-such-table").add_x_users_billed(1)
+    with pytest.raises(RegisterUnavailableError, match="count of X users billed"):
+        DynamoDBRegister(boto3.client("dynamodb"), "no-such-table").reserve_x_users(
+            date(2019, 9, 13), "ada", 1, DayLimits()
+        )

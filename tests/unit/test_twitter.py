@@ -9,6 +9,7 @@ import requests
 import tweepy
 
 from connected.errors import (
+    CallerBudgetSpentError,
     FollowListUnreadable,
     UpstreamError,
     UpstreamRateLimitedError,
@@ -17,6 +18,7 @@ from connected.errors import (
     XUsageCappedError,
 )
 from connected.models import XAccount
+from connected.spending import DayLimits, Spending, spending_of
 from connected.twitter import XClient
 from connected.upstream import TimeoutSession
 from local.upstreams import (
@@ -295,3 +297,52 @@ def test_a_read_budget_caps_the_users_asked_for_and_leaves_the_scan_incomplete(
     assert asked == [["1000"], ["200"]]
     assert (scan.found, scan.users_read, scan.complete) == (frozenset(), 1200, False)
     assert upstreams.x_users_returned == 1200
+
+
+def test_each_request_reserves_what_it_may_bill_asking_no_more_than_the_list_holds(
+    upstreams: FakeUpstreams, x: XClient
+) -> None:
+    # Given a list X counts at 1,500 users, and a spending that notes every reservation and bill
+    upstreams.developer("alice", follows=["bob"], other_following=1499)
+    upstreams.developer("bob")
+    upstreams.list_named_accounts_last()
+    notes: list[tuple[str, int]] = []
+
+    class Notebook(Spending):
+        def reserve(self, users: int) -> None:
+            notes.append(("reserve", users))
+
+        def billed(self, users: int) -> None:
+            notes.append(("billed", users))
+
+    with spending_of(Notebook(lambda: None, None, DayLimits, lambda *_: None)):  # type: ignore[arg-type,return-value]
+        found = accounts(x, "alice", "bob", "nobody")
+        x.following_includes(found["alice"], [found["bob"]])
+
+    # Then the lookup reserves a user per name and is billed those found; the pages ask for 1,000, then the 500
+    # left and 10 more in case the list grew, and each is billed what it returned
+    assert notes == [
+        ("reserve", 3),
+        ("billed", 2),
+        ("reserve", 1000),
+        ("billed", 1000),
+        ("reserve", 510),
+        ("billed", 500),
+    ]
+    assert [parse_qs(urlsplit(str(sent.url)).query)["max_results"] for sent in upstreams.requests["x_following"]] == [
+        ["1000"],
+        ["510"],
+    ]
+
+
+def test_a_refused_reservation_sends_nothing(upstreams: FakeUpstreams, x: XClient) -> None:
+    upstreams.developer("alice")
+
+    class Spent(Spending):
+        def reserve(self, users: int) -> None:
+            raise CallerBudgetSpentError(10, 60)
+
+    with spending_of(Spent(lambda: None, None, DayLimits, lambda *_: None)), pytest.raises(CallerBudgetSpentError):  # type: ignore[arg-type,return-value]
+        accounts(x, "alice")
+
+    assert upstreams.count("x_users") == 0

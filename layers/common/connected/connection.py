@@ -1,22 +1,21 @@
 """The connection check: are developers following each other on X and members of a common public GitHub
 organisation? For a pair, or for every pair of a team; every fresh answer is recorded before it is returned.
 
-Stage 1 asks GitHub for every developer's organisations and X for every account, in one lookup, at once (and,
-with a daily read budget, the register for today's count of X users billed). Follow lists, which X bills per
-user returned, are read only for pairs that share an organisation, each list at most once, the cheapest that
-can still decide something first, within the answer's read budget (`follows.py`).
+Stage 1 asks GitHub for every developer's organisations and X for every account, in one lookup, at once.
+Follow lists, which X bills per user returned, are read only for pairs that share an organisation, each list
+at most once, the cheapest that can still decide something first, within the answer's read budget
+(`follows.py`). What X bills is kept within the day's budgets by the X client itself (`spending.py`).
 """
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Executor, Future
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import combinations
 from typing import NamedTuple
 
 from connected.deadline import Deadline, deadline_of, in_this_context
 from connected.errors import (
     ConnectedError,
-    DailyBudgetSpentError,
     ObjectedError,
     RegisterUnavailableError,
     UndecidableError,
@@ -81,10 +80,9 @@ class TeamAnswer(NamedTuple):
 
 
 class ReadLimits(NamedTuple):
-    """What X may bill: follow-list users per answer, and users (looked up and listed) per UTC day; 0: no limit."""
+    """Follow-list users one answer may read (MAX_X_USERS_READ); 0: no limit."""
 
     per_answer: int = 0
-    per_day: int = 0
 
 
 NO_LIMITS = ReadLimits()
@@ -95,20 +93,11 @@ class _Stage1(NamedTuple):
     accounts: Mapping[str, XAccount]
 
 
-class _Decisions:
-    """The fresh verdict, or why there is none, of each pair asked about (by index), and the count of X users
-    billed under way, which the answer waits for once it has written its records."""
+class _Decisions(NamedTuple):
+    """The fresh verdict, or why there is none, of each pair asked about (by index)."""
 
-    __slots__ = ("counting", "follow_reads", "verdicts")
-
-    def __init__(self, verdicts: dict[int, Verdict | UndecidableError], follow_reads: tuple[ListRead, ...]) -> None:
-        self.verdicts = verdicts
-        self.follow_reads = follow_reads
-        self.counting: Future[int | None] | None = None
-
-    def counted(self) -> None:
-        if self.counting is not None:
-            self.counting.exception()
+    verdicts: dict[int, Verdict | UndecidableError]
+    follow_reads: tuple[ListRead, ...]
 
 
 def _ignore(_operation: str, _error: Exception) -> None:
@@ -131,9 +120,8 @@ class ConnectionService:
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         """`executor` runs the upstream calls of stage 1 and the register's calls side by side: it needs a
-        thread for each developer of the largest team. `on_register_trouble` hears of the register reads and
-        counts that failed without failing the answer (the daily count, an answer from the register). `clock`
-        tells the age of records and the time to midnight UTC."""
+        thread for each developer of the largest team. `on_register_trouble` hears of the register reads that
+        failed without failing the answer (an answer from the register). `clock` tells the age of records."""
         self._github = github
         self._x = x
         self._register = register
@@ -155,14 +143,11 @@ class ConnectionService:
             if remembered is not None:
                 return remembered
             decisions = self._decide([dev1, dev2], [(0, 1)])
-            try:
-                verdict = decisions.verdicts[0]
-                if isinstance(verdict, UndecidableError):
-                    verdict.x_users_read = sum(read.users_read for read in decisions.follow_reads)
-                    raise verdict
-                return Answer(verdict, self._register.record(Pair.of(dev1, dev2), verdict), decisions.follow_reads)
-            finally:
-                decisions.counted()
+            verdict = decisions.verdicts[0]
+            if isinstance(verdict, UndecidableError):
+                verdict.x_users_read = sum(read.users_read for read in decisions.follow_reads)
+                raise verdict
+            return Answer(verdict, self._register.record(Pair.of(dev1, dev2), verdict), decisions.follow_reads)
 
     def team(
         self,
@@ -192,10 +177,7 @@ class ConnectionService:
             )
             verdicts = {pair: decisions.verdicts[number] for number, pair in enumerate(fresh)}
             decided = {pair: verdict for pair, verdict in verdicts.items() if isinstance(verdict, Verdict)}
-            try:
-                recorded = self._record_all(handles, decided)
-            finally:
-                decisions.counted()
+            recorded = self._record_all(handles, decided)
         pairs = []
         for pair in pairs_of_team:
             first, second = handles[pair[0]], handles[pair[1]]
@@ -238,32 +220,10 @@ class ConnectionService:
 
     def _decide(self, handles: Sequence[str], pairs: list[tuple[int, int]]) -> _Decisions:
         """Fresh verdicts for `pairs` of `handles` (indexes): stage 1, then the follow lists the pairs that share
-        an organisation need. Whatever X billed is added to the day's count, however the answer ends: aside,
-        while a decided answer writes its records, else before the error is raised."""
-        billed_today = self._executor.submit(in_this_context(self._count_billed), 0) if self._limits.per_day else None
-        billed = 0
-        decisions: _Decisions | None = None
-        try:
-            stage1 = self._look_up(handles)
-            billed = len(stage1.accounts)
-            _raise_for_unknown_users(handles, stage1)
-            if billed_today is not None:
-                self._refuse_when_spent(billed_today.result())
-            decisions = self._decisions(handles, pairs, stage1)
-            billed += sum(read.users_read for read in decisions.follow_reads)
-            return decisions
-        except ConnectedError as error:
-            billed += error.x_users_read
-            raise
-        finally:
-            if billed_today is not None:
-                billed_today.exception()
-                if billed:
-                    counting = self._executor.submit(in_this_context(self._count_billed), billed)
-                    if decisions is None:
-                        counting.exception()
-                    else:
-                        decisions.counting = counting
+        an organisation need."""
+        stage1 = self._look_up(handles)
+        _raise_for_unknown_users(handles, stage1)
+        return self._decisions(handles, pairs, stage1)
 
     def _decisions(self, handles: Sequence[str], pairs: list[tuple[int, int]], stage1: _Stage1) -> _Decisions:
         verdicts: dict[int, Verdict | UndecidableError] = {}
@@ -289,21 +249,6 @@ class ConnectionService:
                     Verdict(connected=True, organisations=organisations) if mutual else Verdict(connected=False)
                 )
         return _Decisions(verdicts, tuple(follows.reads))
-
-    def _count_billed(self, users: int) -> int | None:
-        """Today's total of X users billed after adding `users`; None when the count cannot be had, which never
-        fails an answer."""
-        try:
-            return self._register.add_x_users_billed(users)
-        except RegisterUnavailableError as error:
-            self._on_register_trouble("count the X users billed today", error)
-            return None
-
-    def _refuse_when_spent(self, billed_today: int | None) -> None:
-        if billed_today is not None and billed_today >= self._limits.per_day:
-            now = self._clock()
-            midnight = datetime.combine(now.date() + timedelta(days=1), time.min, UTC)
-            raise DailyBudgetSpentError(max(1, int((midnight - now).total_seconds() + 0.999)))
 
     def _look_up(self, handles: Sequence[str]) -> _Stage1:
         github_futures = {

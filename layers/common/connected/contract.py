@@ -11,6 +11,7 @@ from connected.errors import ERRORS, ConnectedError, ErrorEntry, FollowsUnreadab
 from connected.freshness import MAX_AGE_LIMIT_SECONDS
 
 JSON = "application/json"
+PROBLEM_JSON = "application/problem+json"
 ERRORS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["errors"],
@@ -36,8 +37,37 @@ RECORD_SCHEMA: dict[str, Any] = {
         **VERDICT_SCHEMA["properties"],
     },
 }
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details, for a request with `Accept: application/problem+json`.",
+    "required": ["type", "title", "status", "detail", "code", "errors"],
+    "properties": {
+        "type": {"type": "string", "format": "uri", "example": "tag:connected-developers,2026:problems/unknown_user"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "The first of `errors`."},
+        "code": {"type": "string", "description": "The kind of problem: the `outcome` of the error table."},
+        "errors": {"type": "array", "items": {"type": "string"}},
+    },
+}
 RETRY_AFTER: dict[str, OpenAPIResponseHeader] = {
-    "Retry-After": {"description": "Seconds until the upstream's rate limit resets.", "schema": {"type": "integer"}}
+    "Retry-After": {
+        "description": "Seconds until it is worth asking again: an upstream's rate-limit reset, or, for a spent day "
+        "budget, the next midnight UTC.",
+        "schema": {"type": "integer"},
+    }
+}
+RATE_LIMIT: dict[str, OpenAPIResponseHeader] = {
+    "RateLimit-Policy": {
+        "description": "With a per-caller budget (draft-ietf-httpapi-ratelimit-headers-11), in X users billed a UTC "
+        'day: `"daily";q=10000;w=86400`.',
+        "schema": {"type": "string"},
+    },
+    "RateLimit": {
+        "description": "What is left of the caller's budget after this answer, and seconds to midnight UTC: "
+        '`"daily";r=9993;t=43210`.',
+        "schema": {"type": "string"},
+    },
 }
 AGE: dict[str, OpenAPIResponseHeader] = {
     "Age": {
@@ -77,8 +107,12 @@ def _error_responses(route: str) -> dict[int, OpenAPIResponse]:
             ERRORS_SCHEMA,
             **{_example_name(entry.example): {"errors": list(entry.example.messages)} for entry in entries},
         )
+        response["content"][PROBLEM_JSON] = {"schema": PROBLEM_SCHEMA}
+        headers = RATE_LIMIT if route in ("pair", "team") else {}
         if any(entry.example.retry_after_seconds is not None for entry in entries):
-            response["headers"] = RETRY_AFTER
+            headers = {**RETRY_AFTER, **headers}
+        if headers:
+            response["headers"] = headers
         responses[status] = response
     return responses
 
@@ -97,7 +131,7 @@ REALTIME_RESPONSES: dict[int, OpenAPIResponse] = {
             connected={"connected": True, "organisations": ["Acme", "beta"]},
             not_connected={"connected": False},
         ),
-        "headers": AGE,
+        "headers": {**AGE, **RATE_LIMIT},
     },
     **_error_responses("pair"),
 }
@@ -129,29 +163,65 @@ TEAM_SCHEMA: dict[str, Any] = {
 }
 
 TEAM_RESPONSES: dict[int, OpenAPIResponse] = {
-    200: _json(
-        "Every pair of the team: decided ones in `pairs` (recorded, or taken from the register with `max_age`), "
-        "the others in `undecided` with their reason.",
-        TEAM_SCHEMA,
-        team={
-            "pairs": [
-                {"dev1": "ada", "dev2": "grace", "connected": True, "organisations": ["pioneers"]},
-                {"dev1": "ada", "dev2": "alan", "connected": False},
-                {"dev1": "grace", "dev2": "alan", "connected": False},
-            ]
+    200: {
+        "headers": RATE_LIMIT,
+        **_json(
+            "Every pair of the team: decided ones in `pairs` (recorded, or taken from the register with `max_age`), "
+            "the others in `undecided` with their reason.",
+            TEAM_SCHEMA,
+            team={
+                "pairs": [
+                    {"dev1": "ada", "dev2": "grace", "connected": True, "organisations": ["pioneers"]},
+                    {"dev1": "ada", "dev2": "alan", "connected": False},
+                    {"dev1": "grace", "dev2": "alan", "connected": False},
+                ]
+            },
+            with_undecided={
+                "pairs": [{"dev1": "ada", "dev2": "grace", "connected": True, "organisations": ["pioneers"]}],
+                "undecided": [
+                    {
+                        "dev1": "ada",
+                        "dev2": "ken",
+                        "reason": FollowsUnreadableError("ada", "ken").messages[0],
+                    }
+                ],
+            },
+        ),
+    },
+    **_error_responses("team"),
+}
+
+USAGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["caller", "day", "x_users_billed", "daily_budget", "remaining", "resets_in_seconds"],
+    "properties": {
+        "caller": {
+            "type": "string",
+            "description": "Who API Gateway says is asking: an app client, an IAM ARN, ip:...",
         },
-        with_undecided={
-            "pairs": [{"dev1": "ada", "dev2": "grace", "connected": True, "organisations": ["pioneers"]}],
-            "undecided": [
-                {
-                    "dev1": "ada",
-                    "dev2": "ken",
-                    "reason": FollowsUnreadableError("ada", "ken").messages[0],
-                }
-            ],
+        "day": {"type": "string", "format": "date", "description": "Today, UTC."},
+        "x_users_billed": {"type": "integer", "description": "X users billed for this caller's answers today."},
+        "daily_budget": {"type": ["integer", "null"], "description": "null: no per-caller budget."},
+        "remaining": {"type": ["integer", "null"], "description": "null: no per-caller budget."},
+        "resets_in_seconds": {"type": "integer", "description": "Seconds to midnight UTC, when the day starts again."},
+    },
+}
+
+USAGE_RESPONSES: dict[int, OpenAPIResponse] = {
+    200: _json(
+        "The caller's day so far: what its answers were billed by X, and what is left of its budget. Free: nothing "
+        "is asked of X or GitHub, nothing recorded.",
+        USAGE_SCHEMA,
+        usage={
+            "caller": "arn:aws:iam::111122223333:user/ada",
+            "day": "2026-12-02",
+            "x_users_billed": 7,
+            "daily_budget": 10000,
+            "remaining": 9993,
+            "resets_in_seconds": 43210,
         },
     ),
-    **_error_responses("team"),
+    **_error_responses("usage"),
 }
 
 REGISTER_RESPONSES: dict[int, OpenAPIResponse] = {

@@ -101,6 +101,14 @@ class FollowListUnreadable(Exception):  # noqa: N818  (a signal between the X cl
         self.x_users_read = x_users_read
 
 
+class BudgetRefused(Exception):  # noqa: N818  (a signal between the register and the spending)
+    """A day counter of X users would pass its limit: the caller's (`by_caller`) or the service's."""
+
+    def __init__(self, by_caller: bool) -> None:
+        super().__init__("the caller's day budget is spent" if by_caller else "the service's day budget is spent")
+        self.by_caller = by_caller
+
+
 class UpstreamError(ConnectedError):
     """GitHub or X failed: 5xx, refused credentials, an unreadable answer, a connection that broke."""
 
@@ -144,6 +152,17 @@ class DailyBudgetSpentError(ConnectedError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class CallerBudgetSpentError(ConnectedError):
+    """What is left of the caller's X read budget for today (UTC), MAX_X_USERS_READ_PER_CALLER_PER_DAY, cannot
+    cover what an answer needs: no fresh answer for this caller until midnight UTC; other callers go on."""
+
+    retry_after_seconds: int
+
+    def __init__(self, budget: int, retry_after_seconds: int) -> None:
+        super().__init__(f"the daily twitter read budget of this caller is spent: {budget} users")
+        self.retry_after_seconds = retry_after_seconds
+
+
 class UpstreamTimeoutError(ConnectedError):
     def __init__(self, service: str) -> None:
         super().__init__(f"{service} did not answer in time")
@@ -168,6 +187,7 @@ class UnexpectedError(ConnectedError):
 PAIR = frozenset({"pair"})
 TEAM = frozenset({"team"})
 REGISTER = frozenset({"register"})
+USAGE = frozenset({"usage"})
 REALTIME = PAIR | TEAM
 EVERY_ROUTE = REALTIME | REGISTER
 
@@ -180,7 +200,7 @@ class ErrorEntry(NamedTuple):
     """When a caller gets it, as the OpenAPI document says."""
     example: ConnectedError
     routes: frozenset[str] = REALTIME
-    """The routes that answer it: pair (/connected/realtime), team (/connected/team), register."""
+    """The routes that answer it: pair (/connected/realtime), team (/connected/team), register, usage."""
 
 
 ERRORS: Mapping[type[ConnectedError], ErrorEntry] = {
@@ -240,7 +260,7 @@ ERRORS: Mapping[type[ConnectedError], ErrorEntry] = {
         "internal_error",
         "The function is not configured (logged).",
         ConfigurationError("the service is not configured: TABLE_NAME is not set"),
-        EVERY_ROUTE,
+        EVERY_ROUTE | USAGE,
     ),
     OverBudgetError: ErrorEntry(
         HTTPStatus.UNPROCESSABLE_ENTITY,
@@ -273,6 +293,14 @@ ERRORS: Mapping[type[ConnectedError], ErrorEntry] = {
         "A usage cap of the X account is spent (no Retry-After: the cap must be raised or its period end).",
         XUsageCappedError("Daily"),
     ),
+    CallerBudgetSpentError: ErrorEntry(
+        HTTPStatus.TOO_MANY_REQUESTS,
+        "caller_budget_spent",
+        "The caller's X read budget for the day (MAX_X_USERS_READ_PER_CALLER_PER_DAY) cannot cover the answer: "
+        "Retry-After is the next midnight UTC; answers from the register (max_age) still work, and other callers "
+        "are not affected.",
+        CallerBudgetSpentError(10000, 37800),
+    ),
     DailyBudgetSpentError: ErrorEntry(
         HTTPStatus.SERVICE_UNAVAILABLE,
         "daily_budget_spent",
@@ -285,7 +313,7 @@ ERRORS: Mapping[type[ConnectedError], ErrorEntry] = {
         "register_error",
         "The register could not be written (nothing was answered) or read.",
         RegisterUnavailableError("the register could not record the answer; nothing was stored"),
-        EVERY_ROUTE,
+        EVERY_ROUTE | USAGE,
     ),
     UpstreamTimeoutError: ErrorEntry(
         HTTPStatus.GATEWAY_TIMEOUT,
@@ -298,9 +326,28 @@ ERRORS: Mapping[type[ConnectedError], ErrorEntry] = {
         "internal_error",
         "An unexpected failure (logged).",
         UnexpectedError(),
-        EVERY_ROUTE,
+        EVERY_ROUTE | USAGE,
     ),
 }
+
+
+PROBLEM_TITLES: Mapping[str, str] = {
+    "bad_request": "The request cannot be answered as sent",
+    "not_found": "No such route",
+    "unknown_user": "A developer is no user on a service",
+    "objected": "A developer asked not to be looked up",
+    "undecidable": "Who follows whom cannot be told",
+    "over_budget": "The answer's X read budget cannot decide it",
+    "caller_budget_spent": "The caller's daily X read budget is spent",
+    "daily_budget_spent": "The service's daily X read budget is spent",
+    "upstream_error": "GitHub or X failed",
+    "credits_depleted": "The X account's credits are spent",
+    "usage_capped": "A usage cap of the X account is spent",
+    "register_error": "The register cannot be used",
+    "internal_error": "Internal error",
+}
+"""The title of each kind of problem (RFC 9457): one per outcome of `ERRORS`, and `not_found` for a path no
+route serves."""
 
 
 def cause_of(error: BaseException) -> dict[str, str]:

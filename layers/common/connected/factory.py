@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from connected.objections import Objections
     from connected.ports import GitHubDirectory, XDirectory
     from connected.register import DynamoDBRegister
+    from connected.spending import DayLimits, Spending
     from connected.telemetry import UpstreamCall
 
     UpstreamObserver = Callable[[UpstreamCall], None]
@@ -101,6 +102,28 @@ def connection_service(observer: ServiceObserver | None = None) -> ConnectionSer
         return _built.service
 
 
+def spending(caller: str | None, observer: ServiceObserver) -> Spending:
+    """What one request may spend of the day's X budgets, the caller's and the service's."""
+    from connected.spending import Spending
+
+    return Spending(register_store, caller, day_limits, observer.register_trouble)
+
+
+def caller_usage(caller: str | None) -> dict[str, object]:
+    """The body of /connected/usage: the caller's day so far, read in one Query."""
+    from connected.spending import usage_of, utc_now
+
+    return usage_of(register_store(), caller, day_limits().per_caller, utc_now())
+
+
+def day_limits() -> DayLimits:
+    from connected.spending import DayLimits
+
+    return DayLimits(
+        service=settings().max_x_users_read_per_day, per_caller=settings().max_x_users_read_per_caller_per_day
+    )
+
+
 def remembered_answer(dev1: str, dev2: str, max_age: timedelta, observer: ServiceObserver) -> Answer | None:
     """A pair's answer from the register, when young enough. It needs neither the tokens nor the upstream
     clients, so it is given even when the credentials secret cannot be read, and without building them."""
@@ -118,7 +141,7 @@ def _build(credentials: Credentials, observer: ServiceObserver | None) -> _Built
         upstreams.x,
         register_store(),
         upstream_executor(),
-        ReadLimits(per_answer=settings().max_x_users_read, per_day=settings().max_x_users_read_per_day),
+        ReadLimits(per_answer=settings().max_x_users_read),
         on_register_trouble=observer.register_trouble if observer else _ignore_trouble,
     )
     return _Built(credentials, observer, service)

@@ -43,10 +43,6 @@ class AnswerRegister(Protocol):
         """The pair's newest record, if it has one."""
         ...
 
-    def add_x_users_billed(self, users: int) -> int:
-        """Adds to today's (UTC) count of X users billed and returns the day's total."""
-        ...
-
 
 class RegisterPages(Protocol):
     def records(

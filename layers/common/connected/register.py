@@ -15,19 +15,22 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from connected.errors import RegisterUnavailableError
+from connected.errors import BudgetRefused, RegisterUnavailableError
 from connected.handles import Pair
 from connected.models import Record, Verdict
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
+    from connected.spending import DayLimits
+
 PARTITION_KEY = "pair"
 SORT_KEY = "recorded_at"
 EXPIRY = "expires_at"
 HEALTH_PARTITION = "_health"
 SPEND_PARTITION = "_x_users_billed"
-"""The daily counters of X users billed, one item per UTC day; a pair key always holds `#`, this one cannot."""
+"""The daily counters of X users billed, one item per UTC day for the service and one per day and caller; a pair
+key always holds `#`, this one cannot."""
 SPEND_COUNT = "x_users_billed"
 SPEND_DAYS_KEPT = 8
 HANDLE_ATTRIBUTES = ("first_handle", "second_handle")
@@ -152,26 +155,100 @@ class DynamoDBRegister:
             found.update(item[SORT_KEY]["S"] for item in items)
         return frozenset(found)
 
-    def add_x_users_billed(self, users: int) -> int:
-        """Adds to today's (UTC) count of X users billed, atomically, and returns the day's total; 0 reads it.
-        A counter expires a week after its day."""
-        today = self._clock().astimezone(UTC).date()
-        expires = datetime.combine(today, datetime.min.time(), UTC) + timedelta(days=SPEND_DAYS_KEPT)
+    def reserve_x_users(self, day: date, caller: str | None, users: int, limits: "DayLimits") -> int | None:
+        """Adds `users` to the day's counter of the caller, then of the service, each only if it stays within its
+        limit (a condition: DynamoDB's conditions cannot add, so the count is compared with the limit less the
+        reservation). When the service's refuses, the caller's is given back. Raises `BudgetRefused`; returns
+        the caller's count after (None without a caller)."""
+        caller_count = None
+        if caller is not None:
+            caller_count = self._add_within(_spend_key(day, caller), users, limits.per_caller, by_caller=True)
         try:
-            updated = self._client.update_item(
+            self._add_within(_spend_key(day, None), users, limits.service, by_caller=False)
+        except (BudgetRefused, RegisterUnavailableError):
+            if caller is not None:
+                self._add(_spend_key(day, caller), -users)
+            raise
+        return caller_count
+
+    def give_back_x_users(self, day: date, caller: str | None, users: int) -> int | None:
+        """Takes `users` off the day's counters; the caller's count after, or None without a caller."""
+        self._add(_spend_key(day, None), -users)
+        return self._add(_spend_key(day, caller), -users) if caller is not None else None
+
+    def x_users_billed(self, day: date, caller: str | None = None) -> int:
+        """The day's count of X users billed, of the caller or, without one, of the service."""
+        try:
+            page = self._client.query(
                 TableName=self._table_name,
-                Key={PARTITION_KEY: {"S": SPEND_PARTITION}, SORT_KEY: {"S": today.isoformat()}},
-                UpdateExpression="ADD #count :users SET #expires = if_not_exists(#expires, :expires)",
-                ExpressionAttributeNames={"#count": SPEND_COUNT, "#expires": EXPIRY},
-                ExpressionAttributeValues={
-                    ":users": {"N": str(users)},
-                    ":expires": {"N": str(int(expires.timestamp()))},
-                },
-                ReturnValues="ALL_NEW",
+                KeyConditionExpression="#pair = :pair AND #at = :at",
+                ExpressionAttributeNames={"#pair": PARTITION_KEY, "#at": SORT_KEY},
+                ExpressionAttributeValues=_key_values(_spend_key(day, caller)),
+                ConsistentRead=True,
             )
+        except (ClientError, BotoCoreError) as error:
+            raise RegisterUnavailableError("the day's count of X users billed could not be read") from error
+        items = page.get("Items", [])
+        return int(items[0][SPEND_COUNT]["N"]) if items and SPEND_COUNT in items[0] else 0
+
+    def callers_of_day(self, day: date) -> list[tuple[str, int]]:
+        """Every caller with X users billed on `day`, most first: who spent the day."""
+        query: dict[str, Any] = {
+            "TableName": self._table_name,
+            "KeyConditionExpression": "#pair = :pair AND begins_with(#at, :day)",
+            "ExpressionAttributeNames": {"#pair": PARTITION_KEY, "#at": SORT_KEY},
+            "ExpressionAttributeValues": {":pair": {"S": SPEND_PARTITION}, ":day": {"S": f"{day.isoformat()}#"}},
+        }
+        counts = [
+            (item[SORT_KEY]["S"].split("#", 1)[1], int(item.get(SPEND_COUNT, {}).get("N", "0")))
+            for item in _pages(self._client.query, query)
+        ]
+        return sorted(counts, key=lambda count: (-count[1], count[0]))
+
+    def _add_within(self, key: dict[str, Any], users: int, limit: int, by_caller: bool) -> int:
+        if limit and users > limit:
+            raise BudgetRefused(by_caller)
+        condition = "attribute_not_exists(#count) OR #count <= :room" if limit else None
+        try:
+            return self._add(key, users, condition, {":room": {"N": str(limit - users)}} if limit else {})
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise BudgetRefused(by_caller) from None
+            raise RegisterUnavailableError("the day's count of X users billed could not be updated") from error
+
+    def _add(
+        self, key: dict[str, Any], users: int, condition: str | None = None, values: dict[str, Any] | None = None
+    ) -> int:
+        """Adds `users` to a day counter (which expires a week after its day) and returns its count after;
+        a failed condition is left to the caller, any other failure is a `RegisterUnavailableError`."""
+        day = date.fromisoformat(key[SORT_KEY]["S"][:10])
+        expires = datetime.combine(day, datetime.min.time(), UTC) + timedelta(days=SPEND_DAYS_KEPT)
+        update: dict[str, Any] = {
+            "TableName": self._table_name,
+            "Key": key,
+            "UpdateExpression": "ADD #count :users SET #expires = if_not_exists(#expires, :expires)",
+            "ExpressionAttributeNames": {"#count": SPEND_COUNT, "#expires": EXPIRY},
+            "ExpressionAttributeValues": {
+                ":users": {"N": str(users)},
+                ":expires": {"N": str(int(expires.timestamp()))},
+                **(values or {}),
+            },
+            "ReturnValues": "UPDATED_NEW",
+        }
+        if condition is not None:
+            update["ConditionExpression"] = condition
+        try:
+            updated = self._client.update_item(**update)
             return int(updated["Attributes"][SPEND_COUNT]["N"])
-        except (ClientError, BotoCoreError, KeyError, ValueError) as error:
-            raise RegisterUnavailableError("the daily count of X users billed could not be updated") from error
+        except ClientError as error:
+            if (
+                condition is not None
+                and error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+            ):
+                raise
+            raise RegisterUnavailableError("the day's count of X users billed could not be updated") from error
+        except (BotoCoreError, KeyError, ValueError) as error:
+            raise RegisterUnavailableError("the day's count of X users billed could not be updated") from error
 
     def check(self) -> None:
         """Proves the table answers, with the one permission the register function has: a one-item Query
@@ -382,6 +459,16 @@ class RegisterAdmin:
             }
             found.extend(_batch_get(self._client, self._table_name, request))
         return sorted(found, key=lambda key: (key[PARTITION_KEY]["S"], key[SORT_KEY]["S"]))
+
+
+def _spend_key(day: date, caller: str | None) -> dict[str, Any]:
+    """The day's counter of the service (sort key: the day), or of a caller (the day, `#`, the caller)."""
+    at = day.isoformat() if caller is None else f"{day.isoformat()}#{caller}"
+    return {PARTITION_KEY: {"S": SPEND_PARTITION}, SORT_KEY: {"S": at}}
+
+
+def _key_values(key: dict[str, Any]) -> dict[str, Any]:
+    return {":pair": key[PARTITION_KEY], ":at": key[SORT_KEY]}
 
 
 def _objection_key(handle: str) -> dict[str, Any]:

@@ -30,6 +30,8 @@ class Settings(NamedTuple):
     """Follow-list users one answer may read; 0: no cap."""
     max_x_users_read_per_day: int = 100_000
     """X users the service may be billed for in a UTC day; 0: no daily guard."""
+    max_x_users_read_per_caller_per_day: int = 10_000
+    """X users one caller's answers may be billed for in a UTC day; 0: no per-caller budget."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -46,6 +48,7 @@ class Settings(NamedTuple):
             retention_days=_whole_number(env, "REGISTER_RETENTION_DAYS", 0),
             max_x_users_read=_whole_number(env, "MAX_X_USERS_READ", 5000),
             max_x_users_read_per_day=_whole_number(env, "MAX_X_USERS_READ_PER_DAY", 100_000),
+            max_x_users_read_per_caller_per_day=_whole_number(env, "MAX_X_USERS_READ_PER_CALLER_PER_DAY", 10_000),
         )
 
     @property

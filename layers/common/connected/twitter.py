@@ -1,4 +1,9 @@
-"""X API v2 client over tweepy: one lookup for both accounts, follow lists read only as far as needed."""
+"""X API v2 client over tweepy: one lookup for both accounts, follow lists read only as far as needed.
+
+X bills every user an answer returns. Before each request the most it may bill is reserved
+(`connected.spending`): a lookup, one user per name; a list page, the users it asks for (`max_results`), no
+more than the list still holds by X's count, plus a little in case it grew.
+"""
 
 import logging
 import re
@@ -9,6 +14,7 @@ from typing import Any
 import requests
 import tweepy
 
+from connected import spending
 from connected.errors import (
     FollowListUnreadable,
     UpstreamError,
@@ -23,6 +29,8 @@ from connected.upstream import seconds_until
 SERVICE = "twitter"
 LIST_PAGE_SIZE = 1000
 MAX_LIST_PAGES = 200
+LIST_GROWTH_ALLOWANCE = 10
+"""Users asked for beyond a list's count at lookup time: lists change, and X's counts lag behind them."""
 ABSENT_USER_TITLES = frozenset({"Not Found Error", "Forbidden"})
 """An unknown user, a suspended one; X spells the problem types with api.twitter.com or api.x.com."""
 ABSENT_USER_TYPE = "/problems/resource-not-found"
@@ -43,7 +51,9 @@ class XClient:
         wanted = sorted({name.lower() for name in usernames})
         if not wanted:
             return {}
-        body = self._call(
+        body = self._billed_call(
+            len(wanted),
+            lambda body: len(body.get("data") or []),
             self._client.get_users,
             usernames=wanted,
             user_fields=["public_metrics", "protected"],
@@ -60,29 +70,35 @@ class XClient:
     ) -> FollowScan:
         """Reads `account`'s following list until every target appeared, the list ended, or `max_users` users
         were read."""
-        return self._scan(self._client.get_users_following, account, targets, max_users)
+        return self._scan(self._client.get_users_following, account, account.following_count, targets, max_users)
 
     def followers_include(
         self, account: XAccount, targets: Collection[XAccount], max_users: int | None = None
     ) -> FollowScan:
         """Reads `account`'s followers list, likewise."""
-        return self._scan(self._client.get_users_followers, account, targets, max_users)
+        return self._scan(self._client.get_users_followers, account, account.followers_count, targets, max_users)
 
     def _scan(
-        self, read_page: Callable[..., Any], account: XAccount, targets: Collection[XAccount], max_users: int | None
+        self,
+        read_page: Callable[..., Any],
+        account: XAccount,
+        count: int,
+        targets: Collection[XAccount],
+        max_users: int | None,
     ) -> FollowScan:
         wanted = {target.id for target in targets}
         found: set[str] = set()
         users_read = 0
         token: str | None = None
         for page_number in range(1, MAX_LIST_PAGES + 1):
-            page_size = LIST_PAGE_SIZE if max_users is None else min(LIST_PAGE_SIZE, max_users - users_read)
+            expected = max(count - users_read, 0) + LIST_GROWTH_ALLOWANCE
+            page_size = min(LIST_PAGE_SIZE, expected, max_users - users_read if max_users is not None else expected)
             if page_size < 1:
                 return FollowScan(frozenset(found), users_read, page_number - 1, complete=False)
             params: dict[str, Any] = {"max_results": page_size}
             if token:
                 params["pagination_token"] = token
-            body = self._call(read_page, account.id, **params)
+            body = self._billed_call(page_size, _users_in_page, read_page, account.id, **params)
             if body.get("data") is None and body.get("errors"):
                 raise FollowListUnreadable(account.username, users_read)
             ids = _ids(body.get("data"))
@@ -93,6 +109,16 @@ class XClient:
             if found == wanted or not token:
                 return FollowScan(frozenset(found), users_read, page_number)
         raise UpstreamError(SERVICE, f"a follow list ran past {MAX_LIST_PAGES} pages")
+
+    def _billed_call(
+        self, most: int, billed: Callable[[dict[str, Any]], int], method: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> dict[str, Any]:
+        """A request that may bill up to `most` users: reserved before, and what X billed (`billed` of the
+        answer) noted after; a failed request billed nothing, and its whole reservation is given back."""
+        spending.reserve(most)
+        body = self._call(method, *args, **kwargs)
+        spending.billed(billed(body))
+        return body
 
     @staticmethod
     def _call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -133,6 +159,11 @@ def _account(item: Any) -> XAccount:
         )
     except (KeyError, TypeError, ValueError) as error:
         raise UpstreamError(SERVICE, "a user in the answer lacked its id or counts") from error
+
+
+def _users_in_page(body: dict[str, Any]) -> int:
+    data = body.get("data")
+    return len(data) if isinstance(data, list) else 0
 
 
 def _ids(data: Any) -> list[str]:

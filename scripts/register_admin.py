@@ -1,9 +1,11 @@
-"""The people in the register, from an operator's shell, with the operator's AWS credentials:
+"""The register, from an operator's shell, with the operator's AWS credentials:
 
   forget HANDLE      deletes every record of every pair naming HANDLE (letter case aside), found through the
                      handle indexes, never a Scan, and puts HANDLE on the objection list (unless KEEP_ANSWERING=1)
   unforget HANDLE    takes HANDLE off the objection list (the objection was withdrawn); restores nothing
   objections         lists the objection list, each handle with the day it was added
+  spenders [DAY]     who spent a day's X budget: each caller's X users billed that UTC day (default today),
+                     most first, then the service's total
   backfill-index     gives records written before the handle indexes their handles: a one-off Scan, a page at a
                      time, resumable (the position is kept in .local/), run once per table
 
@@ -22,6 +24,7 @@ import sys
 import time
 import tomllib
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +33,7 @@ sys.path[:0] = [str(PROJECT_ROOT), str(PROJECT_ROOT / "layers" / "common")]
 
 from connected.handles import can_be_handle  # noqa: E402
 from connected.objections import KEPT_SECONDS  # noqa: E402
-from connected.register import RegisterAdmin, new_dynamodb_client  # noqa: E402
+from connected.register import DynamoDBRegister, RegisterAdmin, new_dynamodb_client  # noqa: E402
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, MutableMapping
@@ -49,12 +52,13 @@ class CommandError(Exception):
 
 def main(argv: list[str] | None = None) -> int:
     environ = os.environ
-    parser = argparse.ArgumentParser(prog="erasure", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="register_admin", description=__doc__.split("\n\n")[0])
     parser.add_argument("--local", action="store_true", help="the register of `make run`")
     commands = parser.add_subparsers(dest="command", required=True)
     for name in ("forget", "unforget"):
         commands.add_parser(name).add_argument("handle")
     commands.add_parser("objections")
+    commands.add_parser("spenders").add_argument("day", nargs="?", type=date.fromisoformat)
     commands.add_parser("backfill-index").add_argument("--restart", action="store_true")
     arguments = parser.parse_args(argv)
     try:
@@ -63,13 +67,15 @@ def main(argv: list[str] | None = None) -> int:
                 return forget(admin, table, _handle(arguments.handle), environ)
             if arguments.command == "unforget":
                 return unforget(admin, _handle(arguments.handle))
+            if arguments.command == "spenders":
+                return spenders(table, arguments.day or datetime.now(UTC).date())
             if arguments.command == "objections":
                 for handle, since in admin.objections():
                     print(f"{handle}\t{since}")
                 return 0
             return backfill(admin, table, restart=arguments.restart)
     except CommandError as error:
-        print(f"erasure: {error}", file=sys.stderr)
+        print(f"register_admin: {error}", file=sys.stderr)
         return 2
 
 
@@ -98,6 +104,14 @@ def forget(admin: RegisterAdmin, table: str, handle: str, environ: "MutableMappi
             file=sys.stderr,
         )
         return 1
+    return 0
+
+
+def spenders(table: str, day: date) -> int:
+    register = DynamoDBRegister(new_dynamodb_client(), table)
+    for caller, users in register.callers_of_day(day):
+        print(f"{users}\t{caller}")
+    print(f"{register.x_users_billed(day)}\t(the service, {day})")
     return 0
 
 

@@ -1,0 +1,198 @@
+"""What X bills, kept within the day's budgets: the service's (MAX_X_USERS_READ_PER_DAY) and each caller's
+(MAX_X_USERS_READ_PER_CALLER_PER_DAY), both counted in users billed per UTC day.
+
+Before the X client sends a request, the most users it may bill are reserved on both day counters, each
+with a condition that keeps it within its limit; once the request answered, what X billed is noted, and when
+the answer ends the part reserved but not billed is given back. So answers running at the same moment never
+push a counter past its limit, and every user X returned is counted, however the answer ends.
+
+The spending of the answer under way travels in a context variable, as its deadline does, so that the X
+client reserves without knowing the register (`connected.deadline.in_this_context` carries both to pool
+threads).
+"""
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple, Protocol
+
+from connected.errors import (
+    BudgetRefused,
+    CallerBudgetSpentError,
+    ConnectedError,
+    DailyBudgetSpentError,
+    RegisterUnavailableError,
+)
+
+DAY_SECONDS = 86_400
+
+
+class DayLimits(NamedTuple):
+    """X users billed per UTC day: for the whole service, and for each caller; 0: no limit."""
+
+    service: int = 0
+    per_caller: int = 0
+
+
+class XUsersCounters(Protocol):
+    def reserve_x_users(self, day: date, caller: str | None, users: int, limits: DayLimits) -> int | None:
+        """Adds `users` to the day's counters, or to none: raises `BudgetRefused` when one would pass its limit.
+        Returns the caller's count after (None without a caller)."""
+        ...
+
+    def give_back_x_users(self, day: date, caller: str | None, users: int) -> int | None:
+        """Takes `users` off the day's counters; returns the caller's count after (None without a caller)."""
+        ...
+
+    def x_users_billed(self, day: date, caller: str) -> int:
+        """The caller's count of the day."""
+        ...
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def seconds_to_midnight(now: datetime) -> int:
+    """Whole seconds, at least 1, until the next midnight UTC, when the day's budgets start again."""
+    midnight = datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time.min, UTC)
+    return max(1, int((midnight - now).total_seconds() + 0.999))
+
+
+class Spending:
+    """One request's X spending on behalf of `caller` (None: a caller nobody identified)."""
+
+    def __init__(
+        self,
+        counters: Callable[[], XUsersCounters],
+        caller: str | None,
+        limits: Callable[[], DayLimits],
+        on_register_trouble: Callable[[str, Exception], None],
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        """`counters` and `limits` are called at their first use: a request refused before any X call reads no
+        configuration and builds nothing. `on_register_trouble` hears of a give-back or a read of the caller's
+        count that failed: neither fails an answer (a count not given back only errs on the side of the budget)."""
+        self.caller = caller
+        self._on_register_trouble = on_register_trouble
+        self._limits = limits
+        self._counters = counters
+        self._clock = clock
+        self._day = clock().astimezone(UTC).date()
+        self._lock = threading.Lock()
+        self._reserved = 0
+        self._billed = 0
+        self._caller_count: int | None = None
+
+    def reserve(self, users: int) -> None:
+        """Reserves what one X request may bill; raises `CallerBudgetSpentError` (429) when the caller's budget
+        cannot cover it, else `DailyBudgetSpentError` (503) when the service's cannot."""
+        if users <= 0:
+            return
+        limits = self._limits()
+        try:
+            caller_count = self._counters().reserve_x_users(self._day, self.caller, users, limits)
+        except BudgetRefused as refused:
+            retry_after = seconds_to_midnight(self._clock())
+            if refused.by_caller:
+                raise CallerBudgetSpentError(limits.per_caller, retry_after) from None
+            raise DailyBudgetSpentError(retry_after) from None
+        with self._lock:
+            self._reserved += users
+            self._caller_count = caller_count
+
+    def billed(self, users: int) -> None:
+        """What X billed for a request: counted for good; the rest of its reservation is given back."""
+        with self._lock:
+            self._billed += users
+
+    def settle(self) -> None:
+        """Gives back what was reserved and not billed; safe to call more than once."""
+        with self._lock:
+            unused = self._reserved - self._billed
+            self._reserved = self._billed
+            if self._caller_count is not None:
+                self._caller_count -= unused
+        if unused > 0:
+            try:
+                count = self._counters().give_back_x_users(self._day, self.caller, unused)
+            except RegisterUnavailableError as error:
+                self._on_register_trouble("give back X users reserved and not billed", error)
+                return
+            with self._lock:
+                self._caller_count = count
+
+    def caller_billed_today(self) -> int | None:
+        """The caller's count of the day after this request, as the last reservation or give-back answered it,
+        else read; None without a caller, or when it cannot be read."""
+        if self.caller is None:
+            return None
+        with self._lock:
+            known = self._caller_count
+        if known is not None:
+            return known
+        try:
+            return self._counters().x_users_billed(self._day, self.caller)
+        except RegisterUnavailableError as error:
+            self._on_register_trouble("read the caller's X users billed today", error)
+            return None
+
+    def rate_limit_headers(self) -> dict[str, str]:
+        """The caller's standing after this request, as draft-ietf-httpapi-ratelimit-headers-11 spells it (the
+        unit: X users billed): none without a caller, a per-caller budget, or a count that can be read."""
+        try:
+            budget = self._limits().per_caller
+            billed_today = self.caller_billed_today() if budget else None
+        except ConnectedError:
+            return {}
+        if billed_today is None:
+            return {}
+        return {
+            "RateLimit-Policy": f'"daily";q={budget};w={DAY_SECONDS}',
+            "RateLimit": f'"daily";r={max(0, budget - billed_today)};t={seconds_to_midnight(self._clock())}',
+        }
+
+
+def usage_of(counters: XUsersCounters, caller: str | None, budget: int, now: datetime) -> dict[str, object]:
+    """A caller's day so far: X users billed for its answers, its budget (`None`: none) and what is left of it."""
+    day = now.astimezone(UTC).date()
+    billed_today = counters.x_users_billed(day, caller) if caller is not None else 0
+    return {
+        "caller": caller,
+        "day": day.isoformat(),
+        "x_users_billed": billed_today,
+        "daily_budget": budget or None,
+        "remaining": max(0, budget - billed_today) if budget else None,
+        "resets_in_seconds": seconds_to_midnight(now),
+    }
+
+
+_current: ContextVar[Spending | None] = ContextVar("connected_spending", default=None)
+
+
+@contextmanager
+def spending_of(spending: Spending) -> Iterator[Spending]:
+    """Runs the block with `spending` as the answer's; gives back what it did not bill when the block ends,
+    however it ends."""
+    token = _current.set(spending)
+    try:
+        yield spending
+    finally:
+        _current.reset(token)
+        spending.settle()
+
+
+def reserve(users: int) -> None:
+    """Called by the X client before a request that may bill up to `users`; nothing without a spending."""
+    spending = _current.get()
+    if spending is not None:
+        spending.reserve(users)
+
+
+def billed(users: int) -> None:
+    """Called by the X client once a request answered (0 when it failed)."""
+    spending = _current.get()
+    if spending is not None:
+        spending.billed(users)

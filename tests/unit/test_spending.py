@@ -1,0 +1,108 @@
+"""One request's X spending: reserved before each X request within both day budgets, given back when the
+request ends, and told to the caller."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from connected.errors import BudgetRefused, CallerBudgetSpentError, DailyBudgetSpentError, RegisterUnavailableError
+from connected.spending import DayLimits, Spending, reserve, spending_of
+
+NOON = datetime(2026, 12, 2, 12, 0, 0, tzinfo=UTC)
+
+
+class DayCounters:
+    """The register's day counters in memory, with its limits."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str | None, int] = {}
+        self.unreachable = False
+
+    def reserve_x_users(self, day: date, caller: str | None, users: int, limits: DayLimits) -> int | None:
+        if caller is not None and limits.per_caller and self.counts.get(caller, 0) + users > limits.per_caller:
+            raise BudgetRefused(by_caller=True)
+        if limits.service and self.counts.get(None, 0) + users > limits.service:
+            raise BudgetRefused(by_caller=False)
+        self.counts[None] = self.counts.get(None, 0) + users
+        if caller is None:
+            return None
+        self.counts[caller] = self.counts.get(caller, 0) + users
+        return self.counts[caller]
+
+    def give_back_x_users(self, day: date, caller: str | None, users: int) -> int | None:
+        if self.unreachable:
+            raise RegisterUnavailableError("the day's count of X users billed could not be updated")
+        return self.reserve_x_users(day, caller, -users, DayLimits())
+
+    def x_users_billed(self, day: date, caller: str) -> int:
+        return self.counts.get(caller, 0)
+
+
+def spending_for(counters: DayCounters, limits: DayLimits, troubles: list[str] | None = None) -> Spending:
+    return Spending(
+        lambda: counters,
+        "ada",
+        lambda: limits,
+        lambda operation, _error: (troubles if troubles is not None else []).append(operation),
+        clock=lambda: NOON,
+    )
+
+
+def test_what_was_reserved_and_not_billed_is_given_back_when_the_request_ends() -> None:
+    counters = DayCounters()
+    spending = spending_for(counters, DayLimits(service=100, per_caller=50))
+
+    with spending_of(spending):
+        reserve(12)
+        spending.billed(7)
+        assert counters.counts == {None: 12, "ada": 12}
+
+    assert counters.counts == {None: 7, "ada": 7}
+    spending.settle()
+    assert counters.counts == {None: 7, "ada": 7}
+
+
+@pytest.mark.parametrize(
+    ("limits", "refusal", "status_words"),
+    [
+        (DayLimits(service=100, per_caller=10), CallerBudgetSpentError, "of this caller is spent: 10 users"),
+        (DayLimits(service=10, per_caller=100), DailyBudgetSpentError, "the daily twitter read budget is spent"),
+        (DayLimits(service=10, per_caller=10), CallerBudgetSpentError, "of this caller is spent: 10 users"),
+    ],
+)
+def test_a_reservation_past_a_budget_is_refused_until_midnight_utc_the_callers_first(
+    limits: DayLimits, refusal: type[Exception], status_words: str
+) -> None:
+    spending = spending_for(DayCounters(), limits)
+
+    with pytest.raises(refusal) as refused:
+        spending.reserve(11)
+
+    assert status_words in refused.value.messages[0]  # type: ignore[attr-defined]
+    assert refused.value.retry_after_seconds == 12 * 3600  # type: ignore[attr-defined]
+
+
+def test_a_give_back_that_fails_is_reported_and_fails_no_answer() -> None:
+    counters, troubles = DayCounters(), list[str]()
+    spending = spending_for(counters, DayLimits(), troubles)
+    spending.reserve(5)
+    counters.unreachable = True
+
+    spending.settle()
+
+    assert troubles == ["give back X users reserved and not billed"]
+    assert counters.counts["ada"] == 5
+
+
+def test_the_caller_is_told_what_is_left_of_its_day_as_the_draft_headers_say() -> None:
+    counters = DayCounters()
+    spending = spending_for(counters, DayLimits(per_caller=10_000))
+    with spending_of(spending):
+        spending.reserve(1010)
+        spending.billed(7)
+
+    assert spending.rate_limit_headers() == {
+        "RateLimit-Policy": '"daily";q=10000;w=86400',
+        "RateLimit": '"daily";r=9993;t=43200',
+    }
+    assert spending_for(counters, DayLimits(per_caller=0)).rate_limit_headers() == {}
