@@ -42,7 +42,7 @@ from connected.models import XAccount
 from connected.settings import Settings
 from connected.telemetry import UpstreamCall
 from connected.twitter import XClient
-from connected.upstream import endpoint_of
+from connected.upstream import RETRIED_STATUSES, endpoint_of
 from tests.support.contracts import Vendor, check_answer
 
 DEFAULT_X_USERNAMES = ("XDevelopers", "github")
@@ -157,6 +157,10 @@ class Live:
         self.first_orgs_page: Heard | None = None
 
     def _hear(self, response: requests.Response, **_: Any) -> None:
+        """Keeps each answer a client takes: not a 502, 503 or 504 the session retries (or, retried to the
+        last, makes the client fail)."""
+        if response.status_code in RETRIED_STATUSES:
+            return
         try:
             body = response.json()
         except ValueError:

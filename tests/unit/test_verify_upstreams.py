@@ -257,6 +257,19 @@ def test_given_upstreams_as_documented_when_run_then_it_pages_the_smaller_follow
     assert ("github_orgs", 304) in vendors.statuses
 
 
+@pytest.mark.parametrize("endpoint", ["x_users", "x_following", "github_orgs", "github_users"])
+def test_given_an_answer_the_session_tries_again_for_when_run_then_every_line_still_passes(
+    vendors: FakeUpstreams, capsys: pytest.CaptureFixture[str], endpoint: str
+) -> None:
+    vendors.fail(endpoint, reply(503))
+
+    code = verify_upstreams.main([])
+
+    output = capsys.readouterr().out
+    assert code == 0, output
+    assert vendors.statuses[(endpoint, 503)] == 1
+
+
 def test_given_tokens_when_run_then_the_products_clients_ask_each_vendor_with_its_own(
     vendors: FakeUpstreams, capsys: pytest.CaptureFixture[str]
 ) -> None:
