@@ -1,91 +1,103 @@
-"""Live check that what the product and its test fakes assume about the real X and GitHub APIs still holds.
+"""Checks against the live X and GitHub APIs that what the product and its test fakes assume of them still holds.
 
-Run by hand or on a schedule: `python scripts/verify_upstreams.py` (or `make verify-upstreams`).
+The product's own clients, built by connected.factory, make every call, and every JSON answer they get is held to the
+vendors' descriptions (tests/contracts/). Run by hand or on a schedule: `python scripts/verify_upstreams.py` (or
+`make verify-upstreams`).
 
-Environment:
-  TWITTER_BEARER_TOKEN  required: an app-only X bearer token. Without it X is not checked and the run fails.
-  GITHUB_TOKEN          optional: GitHub answers 60 requests an hour per IP without one, and this run needs 6.
-  VERIFY_X_USERNAMES    optional: 1 to 3 well-known public X accounts, comma-separated (default XDevelopers,github).
-  VERIFY_GITHUB_LOGIN   optional: a GitHub user with 2 or more public organisations (default sindresorhus).
+Environment: TWITTER_BEARER_TOKEN (required: an app-only X bearer token; without it X is not checked and the run
+fails), GITHUB_TOKEN (optional: without it GitHub answers 60 requests an hour per IP; the run makes 7),
+VERIFY_X_USERNAMES (1 to 3 well-known public X accounts, comma-separated; default XDevelopers,github) and
+VERIFY_GITHUB_LOGIN (a GitHub user with 2 or more public organisations; default sindresorhus).
 
-It prints one line per assumption (PASS, FAIL, NOT CHECKABLE LIVE, NOT RUN or SKIPPED), what each cost, and the
-totals. X bills every user it returns at $0.010: the run reads at most 9 (2 found accounts and 2 pages of 2 from
-one following list, 6 in all with the defaults). Exit status: 0 when every checkable assumption passed, 1 when
-one failed or could not be run, 2 when the configuration is invalid. Tokens are never printed.
+It prints one line per assumption (PASS, FAIL, NOT CHECKABLE LIVE or NOT RUN), what each cost, and the totals. X
+bills every user it returns at $0.010: the run reads at most 9 (the accounts found, then 2 pages of 2 from one
+following list; 6 with the defaults). Exit status: 0 when every checkable assumption passed, 1 when one failed or
+could not be run, 2 when the configuration is invalid. Tokens are never printed.
 """
 
 import argparse
 import hashlib
-import importlib
 import os
 import re
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, cast
+from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers" / "common"))
 
-X_API = "https://api.twitter.com/2"
-GITHUB_API = "https://api.github.com"
-GITHUB_API_VERSION = "2022-11-28"
-USER_AGENT = "connected-developers-verify-upstreams"
-TIMEOUTS = (3.05, 10.0)
+from connected.credentials import Credentials
+from connected.factory import real_upstreams
+from connected.github import GitHubClient
+from connected.handles import can_be_github_login, can_be_x_username
+from connected.models import XAccount
+from connected.settings import Settings
+from connected.telemetry import UpstreamCall
+from connected.twitter import XClient
+from connected.upstream import RETRIED_STATUSES, endpoint_of
+from tests.support.contracts import Vendor, check_answer
 
 DEFAULT_X_USERNAMES = ("XDevelopers", "github")
 DEFAULT_GITHUB_LOGIN = "sindresorhus"
 GITHUB_ORGANISATION = "github"
 MAX_X_USERNAMES = 3
-LIST_PAGE_SIZE = 2
-MAX_X_USERS_READ = 9
+X_PAGE_SIZE = 2
+X_LIST_READ = 2 * X_PAGE_SIZE
+MAX_X_USERS_READ = MAX_X_USERNAMES + 1 + 1 + X_LIST_READ
+"""The hard cap, by construction: a lookup of the names and the unknown one (found too, were it taken), one of the
+unknown one alone, and a following list read to 2 pages at most."""
 X_PRICE_PER_USER = 0.010
 MIN_PAGINATION_TOKEN_LENGTH = 16
-
-X_USERNAME = re.compile(r"^[A-Za-z0-9_]{1,15}$")
-GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
-NUMERIC_ID = re.compile(r"^\d+$")
-GITHUB_NEXT_PATH = re.compile(r"^/user/\d+/orgs$")
-X_RATE_LIMIT_HEADERS = ("x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset")
-GITHUB_RATE_LIMIT_HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
-
-
-class Status(StrEnum):
-    # A verdict, not a password:
-    PASS = "PASS"  # noqa: S105  # nosec B105
-    FAIL = "FAIL"
-    NOT_CHECKABLE = "NOT CHECKABLE LIVE"
-    NOT_RUN = "NOT RUN"
-    SKIPPED = "SKIPPED"
-
-
-FAILING = frozenset({Status.FAIL, Status.NOT_RUN})
+PASS, FAIL, NOT_CHECKABLE, NOT_RUN = "PASS", "FAIL", "NOT CHECKABLE LIVE", "NOT RUN"
+RATE_LIMIT_PREFIXES: Mapping[Vendor, str] = {"x": "x-rate-limit-", "github": "x-ratelimit-"}
+OPERATIONS: Mapping[str, tuple[Vendor, str]] = {
+    "/2/users/by": ("x", "GET /2/users/by"),
+    "/2/users/*/following": ("x", "GET /2/users/{id}/following"),
+    "/users/*/orgs": ("github", "GET /users/{username}/orgs"),
+    "/user/*/orgs": ("github", "GET /users/{username}/orgs"),  # GitHub's next pages name the user by number
+    "/users/*": ("github", "GET /users/{username}"),
+}
+NOT_CHECKABLE_LIVE = {  # what cannot be provoked safely, and the vendor's document the fakes follow instead
+    "x-402-credits-depleted": "X answers 402 .../credits-depleted without credits (docs.x.com, Pay-per-use pricing)",
+    "x-429-usage-capped": "X answers 429 UsageCapExceeded, .../usage-capped, at a usage cap (docs.x.com, Usage caps)",
+    "x-429-rate-limit": "X answers 429 with x-rate-limit-reset, no Retry-After, at a limit (docs.x.com, Rate limits)",
+    "x-partial-errors": "X answers 200 with only `errors` (Authorization Error) for a list turned protected or "
+    "suspended (docs.x.com, Response codes and errors)",
+    "github-secondary-rate-limit": "GitHub answers 403 or 429 at a secondary rate limit, retry-after optional "
+    "(docs.github.com, Rate limits for the REST API)",
+    "github-primary-rate-limit": "GitHub answers 403 or 429, x-ratelimit-remaining 0 and x-ratelimit-reset, at the "
+    "primary limit (docs.github.com, Rate limits for the REST API)",
+}
 
 
 class CheckFailed(Exception):  # noqa: N818 - reads as the outcome it reports
     """The assumption does not hold; the message says what was seen instead."""
 
 
-class NotCheckable(Exception):  # noqa: N818
-    """The assumption cannot be shown with the accounts at hand; the message says why."""
+def expect(holds: object, otherwise: str) -> None:
+    if not holds:
+        raise CheckFailed(otherwise)
 
 
-class Skipped(Exception):  # noqa: N818
-    """An optional check whose tooling is absent."""
+def found_above[T](value: T | None, what: str) -> T:
+    expect(value is not None, f"could not be checked: {what} above failed")
+    return cast(T, value)
 
 
-class BudgetExceeded(CheckFailed):
-    """A call could read more X users than the run allows."""
+def listed(body: Any, key: str) -> list[Any]:
+    value = body.get(key) if isinstance(body, dict) else None
+    return value if isinstance(value, list) else []
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     x_token: str | None
     github_token: str | None
     x_usernames: tuple[str, ...]
@@ -96,655 +108,276 @@ class Config:
     @classmethod
     def from_env(cls, environ: Mapping[str, str], today: date) -> "Config":
         """Raises ValueError, in words, for a configuration the run cannot use."""
-        names = tuple(
-            name.strip() for name in environ.get("VERIFY_X_USERNAMES", ",".join(DEFAULT_X_USERNAMES)).split(",")
-        )
-        names = tuple(name for name in names if name)
-        if not 1 <= len(names) <= MAX_X_USERNAMES:
-            raise ValueError(f"VERIFY_X_USERNAMES must name 1 to {MAX_X_USERNAMES} accounts (the X budget)")
-        if not all(X_USERNAME.fullmatch(name) for name in names):
-            raise ValueError("VERIFY_X_USERNAMES holds a name that is not a valid X username")
+        listed_names = environ.get("VERIFY_X_USERNAMES", ",".join(DEFAULT_X_USERNAMES)).split(",")
+        names = tuple(name.strip() for name in listed_names if name.strip())
+        if not 1 <= len(names) <= MAX_X_USERNAMES or not all(map(can_be_x_username, names)):
+            raise ValueError(f"VERIFY_X_USERNAMES must name 1 to {MAX_X_USERNAMES} valid X usernames (the X budget)")
         login = environ.get("VERIFY_GITHUB_LOGIN", "").strip() or DEFAULT_GITHUB_LOGIN
-        if not GITHUB_LOGIN.fullmatch(login):
+        if not can_be_github_login(login):
             raise ValueError("VERIFY_GITHUB_LOGIN is not a valid GitHub login")
+        digest = hashlib.sha256(f"verify-upstreams {today.isoformat()}".encode()).hexdigest()
         return cls(
             x_token=environ.get("TWITTER_BEARER_TOKEN", "").strip() or None,
             github_token=environ.get("GITHUB_TOKEN", "").strip() or None,
             x_usernames=names,
             github_login=login,
-            unknown_x_username=unknown_x_username(today),
-            unknown_github_login=unknown_github_login(today),
+            unknown_x_username=f"__{today:%Y%m%d}__{today.toordinal() % 1000:03d}",  # valid, and never registered
+            unknown_github_login=f"no-such-user-{today:%Y%m%d}-{digest[:16]}",
         )
 
-    def secrets(self) -> list[str]:
-        return [token for token in (self.x_token, self.github_token) if token]
 
-
-def unknown_x_username(today: date) -> str:
-    """A valid X username (15 characters, `_` and digits) that no one will have registered: `__YYYYMMDD__NNN`."""
-    return f"__{today:%Y%m%d}__{today.toordinal() % 1000:03d}"
-
-
-def unknown_github_login(today: date) -> str:
-    """A valid GitHub login that no one will have registered, the same all day."""
-    digest = hashlib.sha256(f"verify-upstreams {today.isoformat()}".encode()).hexdigest()
-    return f"no-such-user-{today:%Y%m%d}-{digest[:16]}"
-
-
-@dataclass
-class Meter:
-    """What the run has spent: X users read (billed) and requests made to each upstream."""
-
-    x_users_read: int = 0
-    x_requests: int = 0
-    github_requests: int = 0
-
-    def snapshot(self) -> tuple[int, int, int]:
-        return (self.x_users_read, self.x_requests, self.github_requests)
-
-
-@dataclass
-class Context:
-    config: Config
-    session: requests.Session
-    meter: Meter = field(default_factory=Meter)
-    lookup: dict[str, Any] | None = None
-    listed_account: dict[str, Any] | None = None
-    following_next_token: str | None = None
-    following_first_ids: list[str] = field(default_factory=list)
-    github_first_page: requests.Response | None = None
-    x_oks: list[tuple[str, Mapping[str, str]]] = field(default_factory=list)
-    github_oks: list[tuple[str, Mapping[str, str]]] = field(default_factory=list)
-    bodies: list[tuple[str, str, int, Any]] = field(default_factory=list)
-
-    # X -----------------------------------------------------------------------------------------------------
-
-    def x_get(self, path: str, params: dict[str, str], most_users: int) -> requests.Response:
-        """GET on X, refused before it is sent if it could read more users than the budget has left."""
-        if self.meter.x_users_read + most_users > MAX_X_USERS_READ:
-            raise BudgetExceeded(
-                f"not sent: it could read {most_users} more X users, past the budget of {MAX_X_USERS_READ}"
-            )
-        self.meter.x_requests += 1
-        response = self.session.get(
-            f"{X_API}{path}",
-            params=params,
-            headers={"Authorization": f"Bearer {self.config.x_token}", "User-Agent": USER_AGENT},
-            timeout=TIMEOUTS,
-        )
-        if response.status_code == 200:
-            self.x_oks.append((f"GET {urlsplit(response.url).path}", response.headers))
-            body = json_of(response)
-            data = body.get("data") if isinstance(body, dict) else None
-            self.meter.x_users_read += len(data) if isinstance(data, list) else 0
-        return response
-
-    # GitHub ------------------------------------------------------------------------------------------------
-
-    def github_get(self, url: str, extra_headers: Mapping[str, str] | None = None) -> requests.Response:
-        headers = {
-            "Accept": "application/vnd.github+json",
-            "X-GitHub-Api-Version": GITHUB_API_VERSION,
-            "User-Agent": USER_AGENT,
-        }
-        if self.config.github_token:
-            headers["Authorization"] = f"Bearer {self.config.github_token}"
-        headers.update(extra_headers or {})
-        self.meter.github_requests += 1
-        response = self.session.get(url, headers=headers, timeout=TIMEOUTS)
-        if response.status_code == 200:
-            self.github_oks.append((f"GET {urlsplit(response.url).path}", response.headers))
-        return response
-
-    def record(self, vendor: str, operation: str, response: requests.Response) -> Any:
-        body = json_of(response)
-        self.bodies.append((vendor, operation, response.status_code, body))
-        return body
-
-
-def json_of(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError as error:
-        raise CheckFailed(f"{response.status_code} answer was not JSON") from error
-
-
-def expect_status(response: requests.Response, expected: int) -> None:
-    if response.status_code != expected:
-        raise CheckFailed(f"answered {response.status_code}, not {expected}{problem_of(response)}")
-
-
-def problem_of(response: requests.Response) -> str:
-    """X's or GitHub's own words for a failure, briefly: title and type, or message."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    if not isinstance(body, dict):
-        return ""
-    words = [str(body[key]) for key in ("title", "type", "message") if isinstance(body.get(key), str)]
-    return f": {'; '.join(words)}" if words else ""
-
-
-# The checks --------------------------------------------------------------------------------------------------
-
-
-def check_x_lookup(ctx: Context) -> str:
-    names = [*ctx.config.x_usernames, ctx.config.unknown_x_username]
-    response = ctx.x_get(
-        "/users/by",
-        {"usernames": ",".join(names), "user.fields": "public_metrics,protected"},
-        most_users=len(names),
-    )
-    expect_status(response, 200)
-    body = ctx.record("x", "GET /2/users/by", response)
-    if not isinstance(body, dict):
-        raise CheckFailed("the answer was not a JSON object")
-    ctx.lookup = body
-    users = body.get("data")
-    if not isinstance(users, list):
-        raise CheckFailed("no `data` list although known accounts were asked for")
-    problems = [problem for user in users for problem in user_problems(user)]
-    if problems:
-        raise CheckFailed("; ".join(problems))
-    found = {str(user["username"]).lower() for user in users}
-    missing = [name for name in ctx.config.x_usernames if name.lower() not in found]
-    if missing:
-        raise CheckFailed(f"known accounts not found: {', '.join(missing)}")
-    if ctx.config.unknown_x_username.lower() in found:
-        raise CheckFailed(f"the unknown handle {ctx.config.unknown_x_username} exists after all")
-    return f"{len(users)} found: " + ", ".join(
-        f"{user['username']} (following {user['public_metrics']['following_count']}"
-        f"{', protected' if user['protected'] else ''})"
-        for user in users
-    )
-
-
-def user_problems(user: Any) -> list[str]:
-    if not isinstance(user, dict):
-        return ["a user is not an object"]
-    label = str(user.get("username", "?"))
-    problems = []
-    if not (isinstance(user.get("id"), str) and NUMERIC_ID.fullmatch(user["id"])):
-        problems.append(f"{label}: `id` is not a string of digits")
-    if not isinstance(user.get("username"), str):
-        problems.append(f"{label}: `username` is not a string")
-    if not isinstance(user.get("protected"), bool):
-        problems.append(f"{label}: `protected` is not a boolean")
-    metrics = user.get("public_metrics")
-    for count in ("followers_count", "following_count"):
-        value = metrics.get(count) if isinstance(metrics, dict) else None
-        if not isinstance(value, int) or isinstance(value, bool):
-            problems.append(f"{label}: `public_metrics.{count}` is not an integer")
-    return problems
-
-
-def check_x_unknown_error(ctx: Context) -> str:
-    if ctx.lookup is None:
-        raise CheckFailed("could not be checked: the lookup above failed")
-    unknown = ctx.config.unknown_x_username
-    error = unknown_user_error(ctx.lookup, unknown)
-    if error is None:
-        raise CheckFailed(f"no entry in `errors` names {unknown}")
-    return describe_unknown_error(error, unknown)
-
-
-def unknown_user_error(body: Mapping[str, Any], unknown: str) -> dict[str, Any] | None:
-    errors = body.get("errors")
-    for error in errors if isinstance(errors, list) else []:
-        if isinstance(error, dict) and recognised_by(error, unknown):
-            return error
-    return None
-
-
-def recognised_by(error: Mapping[str, Any], unknown: str) -> list[str]:
-    """Which of `value`, `resource_id` and `detail` name the unknown handle."""
-    ways = [key for key in ("value", "resource_id") if str(error.get(key, "")).lower() == unknown.lower()]
-    detail = error.get("detail")
-    if isinstance(detail, str) and re.search(rf"(?<![A-Za-z0-9_]){re.escape(unknown)}(?![A-Za-z0-9_])", detail, re.I):
-        ways.append("detail")
-    return ways
-
-
-def describe_unknown_error(error: Mapping[str, Any], unknown: str) -> str:
-    problems = []
-    if error.get("title") != "Not Found Error":
-        problems.append(f"title is {error.get('title')!r}, not 'Not Found Error'")
-    if not str(error.get("type", "")).endswith("/resource-not-found"):
-        problems.append(f"type is {error.get('type')!r}, not .../resource-not-found")
-    if problems:
-        raise CheckFailed("; ".join(problems))
-    ways = recognised_by(error, unknown)
-    present = [key for key in ("value", "resource_id", "detail") if key in error]
-    return f"recognised from {ways[0]}; present: {', '.join(present)}; type {error['type']}"
-
-
-def check_x_nobody_found(ctx: Context) -> str:
-    unknown = ctx.config.unknown_x_username
-    response = ctx.x_get("/users/by", {"usernames": unknown, "user.fields": "public_metrics,protected"}, most_users=1)
-    expect_status(response, 200)
-    body = ctx.record("x", "GET /2/users/by", response)
-    if not isinstance(body, dict):
-        raise CheckFailed("the answer was not a JSON object")
-    if "data" in body:
-        raise CheckFailed(f"`data` is present: {body['data']!r}")
-    if unknown_user_error(body, unknown) is None:
-        raise CheckFailed(f"no entry in `errors` names {unknown}")
-    return "no `data`, the handle listed in `errors`"
-
-
-def check_x_following_page(ctx: Context) -> str:
-    if ctx.lookup is None or not isinstance(ctx.lookup.get("data"), list):
-        raise CheckFailed("could not be checked: the lookup above failed")
-    readable = [
-        user
-        for user in ctx.lookup["data"]
-        if not user_problems(user) and not user["protected"] and user["public_metrics"]["following_count"] > 0
-    ]
-    if not readable:
-        raise CheckFailed("no public account that follows anyone was found: set VERIFY_X_USERNAMES")
-    more_than_a_page = [user for user in readable if user["public_metrics"]["following_count"] > LIST_PAGE_SIZE]
-    account = min(more_than_a_page or readable, key=lambda user: user["public_metrics"]["following_count"])
-    response = ctx.x_get(
-        f"/users/{account['id']}/following", {"max_results": str(LIST_PAGE_SIZE)}, most_users=LIST_PAGE_SIZE
-    )
-    expect_status(response, 200)
-    body = ctx.record("x", "GET /2/users/{id}/following", response)
-    ids = page_ids(body)
-    ctx.following_first_ids = ids
-    meta = body["meta"]
-    token = meta.get("next_token")
-    if account["public_metrics"]["following_count"] > LIST_PAGE_SIZE:
-        if not isinstance(token, str) or len(token) < MIN_PAGINATION_TOKEN_LENGTH:
-            raise CheckFailed(f"`meta.next_token` is {describe_token(token)}, not a string of 16+ characters")
-        ctx.following_next_token = token
-    ctx.listed_account = account
-    return (
-        f"@{account['username']}: {len(ids)} ids, result_count {meta['result_count']}, "
-        f"next_token {describe_token(token)}"
-    )
-
-
-def page_ids(body: Any) -> list[str]:
-    if not isinstance(body, dict):
-        raise CheckFailed("the answer was not a JSON object")
-    data = body.get("data")
-    if not isinstance(data, list) or not data:
-        raise CheckFailed(f"`data` is {type(data).__name__}, not a list of users")
-    ids = [item.get("id") if isinstance(item, dict) else None for item in data]
-    if not all(isinstance(value, str) and NUMERIC_ID.fullmatch(value) for value in ids):
-        raise CheckFailed("a `data[].id` is not a string of digits")
-    meta = body.get("meta")
-    count = meta.get("result_count") if isinstance(meta, dict) else None
-    if not isinstance(count, int) or isinstance(count, bool):
-        raise CheckFailed("`meta.result_count` is not an integer")
-    if count != len(ids):
-        raise CheckFailed(f"`meta.result_count` is {count} for {len(ids)} users")
-    if len(ids) > LIST_PAGE_SIZE:
-        raise CheckFailed(f"{len(ids)} users answered for max_results={LIST_PAGE_SIZE}")
-    return [str(value) for value in ids]
-
-
-def describe_token(token: Any) -> str:
-    return f"{len(token)} characters" if isinstance(token, str) else "absent"
-
-
-def check_x_following_page_two(ctx: Context) -> str:
-    account = ctx.listed_account
-    if account is None:
-        raise CheckFailed("could not be checked: the first page above failed")
-    if ctx.following_next_token is None:
-        raise NotCheckable(f"@{account['username']} follows too few accounts for a second page")
-    response = ctx.x_get(
-        f"/users/{account['id']}/following",
-        {"max_results": str(LIST_PAGE_SIZE), "pagination_token": ctx.following_next_token},
-        most_users=LIST_PAGE_SIZE,
-    )
-    expect_status(response, 200)
-    ids = page_ids(ctx.record("x", "GET /2/users/{id}/following", response))
-    repeated = set(ids) & set(ctx.following_first_ids)
-    if repeated:
-        raise CheckFailed(f"page 2 repeats {len(repeated)} id(s) of page 1: the token was ignored")
-    return f"{len(ids)} more ids, none from page 1"
-
-
-def check_x_rate_limit_headers(ctx: Context) -> str:
-    return rate_limit_headers(ctx.x_oks, X_RATE_LIMIT_HEADERS, "X")
-
-
-def rate_limit_headers(oks: list[tuple[str, Mapping[str, str]]], names: Sequence[str], upstream: str) -> str:
-    if not oks:
-        raise CheckFailed(f"could not be checked: {upstream} answered no 200 above")
-    now = time.time()
-    problems = []
-    for label, headers in oks:
-        for name in names:
-            value = headers.get(name)
-            if value is None:
-                problems.append(f"{label}: no {name}")
-            elif not value.strip().isdigit():
-                problems.append(f"{label}: {name} is {value!r}, not an integer")
-            elif name.endswith("reset") and not now - 300 <= int(value) <= now + 86400:
-                problems.append(f"{label}: {name} {value} is not an epoch second in the next day")
-    if problems:
-        raise CheckFailed("; ".join(sorted(set(problems))))
-    return f"on all {len(oks)} 200 answers"
-
-
-def check_github_orgs_page(ctx: Context) -> str:
-    login = ctx.config.github_login
-    response = ctx.github_get(f"{GITHUB_API}/users/{login}/orgs?per_page=1")
-    expect_status(response, 200)
-    body = ctx.record("github", "GET /users/{username}/orgs", response)
-    ctx.github_first_page = response
-    organisation_logins(body)
-    return f"{login}: {len(body)} organisation on page 1"
-
-
-def organisation_logins(body: Any) -> list[str]:
-    if not isinstance(body, list) or not all(
-        isinstance(item, dict) and isinstance(item.get("login"), str) for item in body
-    ):
-        raise CheckFailed("the answer is not a list of objects with a `login`")
-    return [item["login"] for item in body]
-
-
-def check_github_next_link(ctx: Context) -> str:
-    first = ctx.github_first_page
-    if first is None:
-        raise CheckFailed("could not be checked: the first page above failed")
-    next_url = first.links.get("next", {}).get("url")
-    if not next_url:
-        raise CheckFailed(
-            f'no Link rel="next": {ctx.config.github_login} has under 2 public organisations? set VERIFY_GITHUB_LOGIN'
-        )
-    parts = urlsplit(next_url)
-    if f"{parts.scheme}://{parts.netloc}" != GITHUB_API or not GITHUB_NEXT_PATH.fullmatch(parts.path):
-        raise CheckFailed(f"the next URL {next_url} is not {GITHUB_API}/user/<digits>/orgs")
-    if parse_qs(parts.query).get("page") != ["2"]:
-        raise CheckFailed(f"the next URL {next_url} does not ask for page=2")
-    response = ctx.github_get(next_url)
-    expect_status(response, 200)
-    organisation_logins(ctx.record("github", "GET /users/{username}/orgs", response))
-    return f"{parts.path}?{parts.query}, and page 2 answers 200"
-
-
-def check_github_etag(ctx: Context) -> str:
-    first = ctx.github_first_page
-    if first is None:
-        raise CheckFailed("could not be checked: the first page above failed")
-    etag = first.headers.get("ETag")
-    if not etag:
-        raise CheckFailed("the first page has no ETag")
-    kind = "weak" if etag.startswith('W/"') else "strong"
-    response = ctx.github_get(first.url, {"If-None-Match": etag})
-    expect_status(response, 304)
-    return f"{kind} ETag; If-None-Match answered 304"
-
-
-def check_github_unknown_user(ctx: Context) -> str:
-    login = ctx.config.unknown_github_login
-    response = ctx.github_get(f"{GITHUB_API}/users/{login}/orgs?per_page=1")
-    expect_status(response, 404)
-    return f"{login}: 404"
-
-
-def check_github_organisation_login(ctx: Context) -> str:
-    orgs = ctx.github_get(f"{GITHUB_API}/users/{GITHUB_ORGANISATION}/orgs?per_page=1")
-    expect_status(orgs, 200)
-    body = ctx.record("github", "GET /users/{username}/orgs", orgs)
-    if body != []:
-        raise CheckFailed(f"/users/{GITHUB_ORGANISATION}/orgs is not []: {len(organisation_logins(body))} items")
-    user = ctx.github_get(f"{GITHUB_API}/users/{GITHUB_ORGANISATION}")
-    expect_status(user, 200)
-    profile = ctx.record("github", "GET /users/{username}", user)
-    kind = profile.get("type") if isinstance(profile, dict) else None
-    if kind != "Organization":
-        raise CheckFailed(f"/users/{GITHUB_ORGANISATION} has type {kind!r}, not 'Organization'")
-    return "orgs [] and type Organization"
-
-
-def check_github_rate_limit_headers(ctx: Context) -> str:
-    return rate_limit_headers(ctx.github_oks, GITHUB_RATE_LIMIT_HEADERS, "GitHub")
-
-
-def check_schemas(ctx: Context) -> str:
-    try:
-        check_answer = importlib.import_module("tests.support.contracts").check_answer
-    except (ImportError, AttributeError) as error:
-        raise Skipped(f"tests/support/contracts.py cannot be used ({type(error).__name__}: {error})") from error
-    if not ctx.bodies:
-        raise CheckFailed("could not be checked: no live answer was recorded above")
-    violations = []
-    for vendor, operation, status, body in ctx.bodies:
+class Heard(NamedTuple):
+    """An answer as a client got it; `body` is None when it was not JSON (a 304 has none)."""
+
+    vendor: Vendor
+    operation: str
+    status: int
+    url: str
+    headers: Mapping[str, str]
+    body: Any
+
+
+class Live:
+    """The product's clients against the live X and GitHub, what they were answered, and the checks on that. Each
+    check is a method named x_... or github_... (and schemas), run in the order written: its name names its line, its
+    docstring is the assumption, and it may use what the checks before it learnt."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.calls: list[UpstreamCall] = []
+        self.heard: list[Heard] = []
+        credentials = Credentials(config.x_token or "", config.github_token)
+        upstreams = real_upstreams(Settings(table_name="not read"), credentials, self.calls.append)
+        self.github, self.x = cast(GitHubClient, upstreams.github), cast(XClient, upstreams.x)
+        for session in (self.github._session, self.x._client.session):  # real_upstreams returns no session
+            session.hooks["response"].append(self._hear)
+        self.accounts: Mapping[str, XAccount] | None = None
+        self.following_pages: list[Any] | None = None
+        self.organisations: list[str] | None = None
+        self.first_orgs_page: Heard | None = None
+
+    def _hear(self, response: requests.Response, **_: Any) -> None:
+        """Keeps each answer a client takes: not a 502, 503 or 504 the session retries (or, retried to the
+        last, makes the client fail)."""
+        if response.status_code in RETRIED_STATUSES:
+            return
         try:
-            check_answer(vendor, operation, status, body)
-        except AssertionError as error:
-            violations.append(f"{vendor} {operation}: {error}")
-    if violations:
-        raise CheckFailed("; ".join(violations))
-    return f"{len(ctx.bodies)} answers checked"
+            body = response.json()
+        except ValueError:
+            body = None
+        vendor, operation = OPERATIONS[endpoint_of(response.url)]
+        self.heard.append(Heard(vendor, operation, response.status_code, response.url, response.headers, body))
+
+    def heard_during[T](self, call: Callable[[], T]) -> tuple[T, list[Heard]]:
+        start = len(self.heard)
+        return call(), self.heard[start:]
+
+    def oks(self, vendor: Vendor) -> list[Heard]:
+        return [heard for heard in self.heard if heard.vendor == vendor and heard.status == 200]
+
+    def spent(self) -> tuple[int, int, int]:
+        """X users read (what X bills: the users of its 200 answers), X requests, GitHub requests."""
+        upstreams = [call.upstream for call in self.calls]
+        users = sum(len(listed(ok.body, "data")) for ok in self.oks("x"))
+        return users, upstreams.count("twitter"), upstreams.count("github")
+
+    def x_lookup(self) -> str:
+        """X's user lookup (the client's GET /2/users/by) finds the known accounts and explains the unknown one"""
+        unknown, known = self.config.unknown_x_username, self.config.x_usernames
+        accounts = self.x.find_accounts([*known, unknown])
+        expect(unknown.lower() not in accounts, f"the unknown handle {unknown} exists after all")
+        missing = [name for name in known if name.lower() not in accounts]
+        expect(not missing, f"known accounts not found: {', '.join(missing)}")
+        self.accounts = accounts
+        return f"{len(accounts)} found: " + ", ".join(
+            f"{one.username} (following {one.following_count}{', protected' if one.protected else ''})"
+            for one in accounts.values()
+        )
+
+    def x_unknown_user(self) -> str:
+        """X lists an unknown username in `errors` with title 'Not Found Error' and type .../resource-not-found"""
+        lookup = next((heard for heard in self.oks("x") if heard.operation == "GET /2/users/by"), None)
+        errors = listed(found_above(lookup, "the lookup").body, "errors")
+        expect(len(errors) == 1 and isinstance(errors[0], dict), f"{len(errors)} `errors` for one unknown user")
+        title, kind = errors[0].get("title"), errors[0].get("type")
+        expect(title == "Not Found Error" and str(kind).endswith("/resource-not-found"), f"title {title!r}, {kind!r}")
+        return f"present: {', '.join(key for key in ('value', 'resource_id', 'detail') if key in errors[0])}; {kind}"
+
+    def x_nobody_found(self) -> str:
+        """X GET /2/users/by answers 200 without `data` when nobody is found"""
+        found, heard = self.heard_during(lambda: self.x.find_accounts([self.config.unknown_x_username]))
+        expect(not found and "data" not in heard[-1].body, f"`data` is present: {heard[-1].body.get('data')!r}")
+        return "no `data`, and the client found nobody"
+
+    def x_following_page(self) -> str:
+        """X GET /2/users/{id}/following?max_results=2 answers result_count users, and a 16+ character next_token"""
+        accounts = found_above(self.accounts, "the lookup").values()
+        pageable = [one for one in accounts if not one.protected and one.following_count > X_PAGE_SIZE]
+        expect(pageable, f"no public account follows over {X_PAGE_SIZE}, for 2 pages: set VERIFY_X_USERNAMES")
+        account = min(pageable, key=lambda one: one.following_count)
+        with mock.patch("connected.twitter.LIST_PAGE_SIZE", X_PAGE_SIZE):  # no list holds its own account: read on
+            _, heard = self.heard_during(lambda: self.x.following_includes(account, [account], X_LIST_READ))
+        self.following_pages = [page.body for page in heard if page.status == 200]
+        ids, meta = listed(self.following_pages[0], "data"), self.following_pages[0].get("meta", {})
+        expect(meta.get("result_count") == len(ids) <= X_PAGE_SIZE, f"{len(ids)} users, {meta.get('result_count')=}")
+        token = meta.get("next_token")
+        expect(len(token or "") >= MIN_PAGINATION_TOKEN_LENGTH, f"`meta.next_token` is {token!r}, not 16+ characters")
+        return f"@{account.username}: {len(ids)} ids, result_count {len(ids)}, next_token of {len(token)} characters"
+
+    def x_following_page_2(self) -> str:
+        """X follow lists: the client's pagination_token (the meta.next_token) gives the next page"""
+        pages = found_above(self.following_pages, "the first page")
+        expect(len(pages) == 2, f"the client read {len(pages)} page(s): there was no next_token to send back")
+        first, second = ({user.get("id") for user in listed(page, "data")} for page in pages)
+        expect(not first & second, f"page 2 repeats {len(first & second)} id(s) of page 1: the token was ignored")
+        return f"{len(second)} more ids, none from page 1"
+
+    def x_rate_limit_headers(self) -> str:
+        """X 200 answers carry x-rate-limit-limit, x-rate-limit-remaining and x-rate-limit-reset (epoch seconds)"""
+        return self._rate_limit_headers("x")
+
+    def github_orgs(self) -> str:
+        """The GitHub client reads a user's public organisations (GET /users/{login}/orgs)"""
+        login = self.config.github_login
+        self.organisations, heard = self.heard_during(lambda: self.github.organisations(login))
+        expect(self.organisations is not None, f"{login} is no GitHub user: set VERIFY_GITHUB_LOGIN")
+        self.first_orgs_page = heard[0]
+        return f"{login}: {len(self.organisations or [])} public organisations in {len(heard)} page(s)"
+
+    def github_next_link(self) -> str:
+        """GitHub pages organisations by Link rel="next", in the numeric id form /user/<digits>/orgs?...page=2"""
+        login, organisations = self.config.github_login, found_above(self.organisations, "the list")
+        expect(len(organisations) > 1, f"{login} has under 2 public organisations to page: set VERIFY_GITHUB_LOGIN")
+        with mock.patch("connected.github.PAGE_SIZE", len(organisations) - 1):
+            paged, heard = self.heard_during(lambda: self.github.organisations(login))
+        pages = [page for page in heard if page.status == 200]
+        expect(len(pages) == 2 and paged == organisations, f"{len(pages)} pages gave {paged}, not {organisations}")
+        parts = urlsplit(pages[1].url)
+        numeric = re.fullmatch(r"/user/\d+/orgs", parts.path) and parse_qs(parts.query).get("page") == ["2"]
+        expect(numeric, f"the next URL {pages[1].url} is not /user/<digits>/orgs?...page=2")
+        return f"{parts.path}?{parts.query}, and page 2 answers 200"
+
+    def github_etag(self) -> str:
+        """GitHub sends an ETag, and answers the client's If-None-Match with 304"""
+        etag = found_above(self.first_orgs_page, "the list").headers.get("ETag", "")
+        expect(etag, "the first page has no ETag")
+        again, heard = self.heard_during(lambda: self.github.organisations(self.config.github_login))
+        statuses = [page.status for page in heard]
+        expect(set(statuses) == {304} and again == self.organisations, f"If-None-Match got {statuses}, not 304")
+        return f"{'weak' if etag.startswith('W/') else 'strong'} ETag; the client's If-None-Match answered 304"
+
+    def github_unknown_user(self) -> str:
+        """GitHub GET /users/{unknown}/orgs answers 404"""
+        login = self.config.unknown_github_login
+        found, heard = self.heard_during(lambda: self.github.organisations(login))
+        expect(found is None and heard[0].status == 404, f"answered {heard[0].status}, not 404; found {found}")
+        return f"{login}: 404"
+
+    def github_organisation_login(self) -> str:
+        """GitHub GET /users/github/orgs answers 200 [] and /users/github type Organization: no user, to the client"""
+        found, heard = self.heard_during(lambda: self.github.organisations(GITHUB_ORGANISATION))
+        statuses = [page.status for page in heard]
+        expect(found is None and statuses == [200, 200], f"answered {statuses}: taken for a user in {found}")
+        return "orgs [] and type Organization"
+
+    def github_rate_limit_headers(self) -> str:
+        """GitHub 200 answers carry x-ratelimit-limit, x-ratelimit-remaining and x-ratelimit-reset (epoch seconds)"""
+        return self._rate_limit_headers("github")
+
+    def _rate_limit_headers(self, vendor: Vendor) -> str:
+        oks, now, problems = self.oks(vendor), time.time(), set()
+        expect(oks, "could not be checked: no 200 answer above")
+        for heard in oks:
+            for name in (RATE_LIMIT_PREFIXES[vendor] + part for part in ("limit", "remaining", "reset")):
+                value = heard.headers.get(name, "")
+                if not value.isdigit() or (name.endswith("reset") and not now - 300 <= int(value) <= now + 86400):
+                    problems.add(f"{heard.operation}: {name} is {value!r}, not an integer (reset: an epoch second)")
+        expect(not problems, "; ".join(sorted(problems)))
+        return f"on all {len(oks)} 200 answers"
+
+    def schemas(self) -> str:
+        """Every JSON answer above matches the vendor's description and has the fields the product reads"""
+        answers, violations = [heard for heard in self.heard if heard.body is not None], []
+        expect(answers, "could not be checked: no JSON answer was heard above")
+        for heard in answers:
+            try:
+                check_answer(heard.vendor, heard.operation, heard.status, heard.body)
+            except AssertionError as violation:
+                violations.append(str(violation))
+        expect(not violations, "; ".join(violations))
+        return f"{len(answers)} answers checked"
 
 
-def not_checkable(source: str) -> Callable[[Context], str]:
-    def check(_ctx: Context) -> str:
-        raise NotCheckable(f"cannot be provoked safely; the fakes follow {source}")
-
-    return check
+CHECKS: list[Callable[[Live], str]] = [
+    check for name, check in vars(Live).items() if name.startswith(("x_", "github_")) or name == "schemas"
+]
 
 
-@dataclass(frozen=True)
-class Check:
-    name: str
-    assumption: str
-    run: Callable[[Context], str]
-    needs_x_token: bool = False
+def outcome(check: Callable[[Live], str], live: Live) -> tuple[str, str]:
+    if check.__name__.startswith("x_") and not live.config.x_token:
+        return NOT_RUN, "TWITTER_BEARER_TOKEN is not set"
+    try:
+        return PASS, check(live)
+    except CheckFailed as reason:
+        return FAIL, str(reason)
+    except Exception as error:  # noqa: BLE001 - a client's failure is a FAIL line, not a crashed run
+        return FAIL, f"{type(error).__name__}: {error}"
 
 
-CHECKS: tuple[Check, ...] = (
-    Check(
-        "x-lookup",
-        "X GET /2/users/by answers 200; each user has a string id, username, protected (bool) and integer "
-        "public_metrics.followers_count and following_count",
-        check_x_lookup,
-        needs_x_token=True,
-    ),
-    Check(
-        "x-unknown-user",
-        "X lists an unknown username in `errors` with title 'Not Found Error' and type .../resource-not-found, "
-        "recognisable from value, resource_id or detail",
-        check_x_unknown_error,
-        needs_x_token=True,
-    ),
-    Check(
-        "x-nobody-found",
-        "X GET /2/users/by answers 200 without `data` when nobody is found",
-        check_x_nobody_found,
-        needs_x_token=True,
-    ),
-    Check(
-        "x-following-page",
-        f"X GET /2/users/{{id}}/following?max_results={LIST_PAGE_SIZE} answers 200 with string data[].id, integer "
-        "meta.result_count and an opaque meta.next_token of 16+ characters when more exist",
-        check_x_following_page,
-        needs_x_token=True,
-    ),
-    Check(
-        "x-following-page-2",
-        "X follow lists: sending meta.next_token back as pagination_token gives the next page",
-        check_x_following_page_two,
-        needs_x_token=True,
-    ),
-    Check(
-        "x-rate-limit-headers",
-        "X 200 answers carry x-rate-limit-limit, x-rate-limit-remaining and x-rate-limit-reset (epoch seconds)",
-        check_x_rate_limit_headers,
-        needs_x_token=True,
-    ),
-    Check(
-        "github-orgs",
-        "GitHub GET /users/{login}/orgs answers 200 with a list of objects that have a `login`",
-        check_github_orgs_page,
-    ),
-    Check(
-        "github-next-link",
-        'GitHub\'s Link rel="next" uses the numeric id form /user/<digits>/orgs?...page=2, and it works',
-        check_github_next_link,
-    ),
-    Check(
-        "github-etag",
-        "GitHub sends an ETag, and sending it back in If-None-Match gives 304",
-        check_github_etag,
-    ),
-    Check(
-        "github-unknown-user",
-        "GitHub GET /users/{unknown}/orgs answers 404",
-        check_github_unknown_user,
-    ),
-    Check(
-        "github-organisation-login",
-        f"GitHub GET /users/{GITHUB_ORGANISATION}/orgs answers 200 [] and /users/{GITHUB_ORGANISATION} has type "
-        "Organization",
-        check_github_organisation_login,
-    ),
-    Check(
-        "github-rate-limit-headers",
-        "GitHub 200 answers carry x-ratelimit-limit, x-ratelimit-remaining and x-ratelimit-reset (epoch seconds)",
-        check_github_rate_limit_headers,
-    ),
-    Check(
-        "schemas",
-        "every live answer above matches the vendor's published schema (tests/support/contracts.py)",
-        check_schemas,
-    ),
-    Check(
-        "x-402-credits-depleted",
-        "X answers 402 Payment Required, type .../credits-depleted, when the account has no credits",
-        not_checkable("docs.x.com, Pay-per-use pricing (402 credits-depleted)"),
-    ),
-    Check(
-        "x-429-usage-capped",
-        "X answers 429 title UsageCapExceeded, type .../usage-capped, when a usage cap is hit",
-        not_checkable("docs.x.com, Usage caps (429 UsageCapExceeded)"),
-    ),
-    Check(
-        "x-429-rate-limit",
-        "X answers 429 with x-rate-limit-reset and no Retry-After when a rate limit is hit",
-        not_checkable("docs.x.com, Rate limits (429, x-rate-limit-reset)"),
-    ),
-    Check(
-        "x-partial-errors",
-        "X answers 200 with `errors` (Authorization Error, not-authorized-for-resource) and no `data` for a "
-        "list whose account became protected or suspended",
-        not_checkable("docs.x.com, Response codes and errors (partial errors)"),
-    ),
-    Check(
-        "github-secondary-rate-limit",
-        "GitHub answers 403 or 429 for a secondary rate limit, retry-after optional",
-        not_checkable("docs.github.com, Rate limits for the REST API (secondary rate limits)"),
-    ),
-    Check(
-        "github-primary-rate-limit",
-        "GitHub answers 403 or 429 with x-ratelimit-remaining 0 and x-ratelimit-reset when the limit is spent",
-        not_checkable("docs.github.com, Rate limits for the REST API (primary rate limit)"),
-    ),
-)
-
-
-@dataclass(frozen=True)
-class Result:
-    check: Check
-    status: Status
-    detail: str
-    x_users_read: int
-    x_requests: int
-    github_requests: int
-
-
-def run_check(check: Check, ctx: Context) -> Result:
-    before = ctx.meter.snapshot()
-    if check.needs_x_token and not ctx.config.x_token:
-        status, detail = Status.NOT_RUN, "TWITTER_BEARER_TOKEN is not set"
-    else:
-        try:
-            status, detail = Status.PASS, check.run(ctx)
-        except NotCheckable as reason:
-            status, detail = Status.NOT_CHECKABLE, str(reason)
-        except Skipped as reason:
-            status, detail = Status.SKIPPED, str(reason)
-        except CheckFailed as reason:
-            status, detail = Status.FAIL, str(reason)
-        except requests.RequestException as error:
-            status, detail = Status.FAIL, f"the request failed: {type(error).__name__}: {error}"
-        except Exception as error:  # noqa: BLE001 - one broken check is a FAIL line, not a crashed run
-            status, detail = Status.FAIL, f"unexpected {type(error).__name__}: {error}"
-    after = ctx.meter.snapshot()
-    return Result(check, status, detail, *(spent - had for spent, had in zip(after, before, strict=True)))
-
-
-def cost_of(result: Result) -> str:
-    spent = []
-    if result.x_requests:
-        spent.append(f"X users read {result.x_users_read}")
-    if result.github_requests:
-        spent.append(f"GitHub requests {result.github_requests}")
-    return ", ".join(spent) or "no calls"
-
-
-def run(config: Config, session: requests.Session, emit: Callable[[str], None]) -> int:
-    ctx = Context(config, session)
+def run(config: Config, emit: Callable[[str], None]) -> int:
+    live, statuses = Live(config), dict[str, str]()
     if not config.x_token:
         emit("X: checked nothing: TWITTER_BEARER_TOKEN is not set, so no X assumption can be verified.")
+    github_token = "with" if config.github_token else "without"
     emit(
-        f"Checking with X accounts {', '.join(config.x_usernames)} + unknown {config.unknown_x_username}, "
-        f"GitHub login {config.github_login} + unknown {config.unknown_github_login}, "
-        f"GitHub {'with' if config.github_token else 'without'} a token."
+        f"Checking with X accounts {', '.join(config.x_usernames)} + unknown {config.unknown_x_username}, GitHub login "
+        f"{config.github_login} + unknown {config.unknown_github_login}, GitHub {github_token} a token."
     )
-    results = []
     for check in CHECKS:
-        result = run_check(check, ctx)
-        results.append(result)
-        line = f"{result.status:<18}  {check.name:<27}  [{cost_of(result)}]  {check.assumption}"
-        emit(f"{line}: {result.detail}" if result.detail else line)
-    counts = {status: sum(result.status == status for result in results) for status in Status}
-    emit(
-        "Totals: "
-        + ", ".join(f"{count} {status}" for status, count in counts.items() if count)
-        + f". X users read: {ctx.meter.x_users_read} (${ctx.meter.x_users_read * X_PRICE_PER_USER:.3f} at "
-        f"${X_PRICE_PER_USER:.3f} each; budget {MAX_X_USERS_READ}) in {ctx.meter.x_requests} X requests; "
-        f"GitHub requests: {ctx.meter.github_requests}."
+        before = live.spent()
+        status, detail = outcome(check, live)
+        users, x_requests, github_requests = (now - then for now, then in zip(live.spent(), before, strict=True))
+        cost = (
+            f"X users read {users}" if x_requests else f"GitHub requests {github_requests}" if github_requests else ""
+        )
+        statuses[name := check.__name__.replace("_", "-")] = status
+        emit(f"{status:<18}  {name:<27}  [{cost or 'no calls'}]  {check.__doc__}: {detail}")
+    for name, assumption in NOT_CHECKABLE_LIVE.items():
+        statuses[name] = NOT_CHECKABLE
+        emit(f"{NOT_CHECKABLE}  {name:<27}  [no calls]  {assumption}: cannot be provoked safely; the fakes follow that")
+    users, x_requests, github_requests = live.spent()
+    counted = Counter(statuses.values())
+    counts = ", ".join(
+        f"{counted[status]} {status}" for status in (PASS, FAIL, NOT_CHECKABLE, NOT_RUN) if counted[status]
     )
-    failed = [result.check.name for result in results if result.status in FAILING]
+    emit(
+        f"Totals: {counts}. X users read: {users} (${users * X_PRICE_PER_USER:.3f} at ${X_PRICE_PER_USER:.3f} each; "
+        f"budget {MAX_X_USERS_READ}) in {x_requests} X requests; GitHub requests: {github_requests}."
+    )
+    failed = [name for name, status in statuses.items() if status in (FAIL, NOT_RUN)]
     if not config.x_token:
         emit("RESULT: FAILED: X was not checked (set TWITTER_BEARER_TOKEN); a run without it never passes.")
-    elif failed:
-        emit(f"RESULT: FAILED: {', '.join(failed)}.")
     else:
-        emit("RESULT: PASSED: every assumption that can be checked live holds.")
+        emit(f"RESULT: FAILED: {', '.join(failed)}." if failed else "RESULT: PASSED: every checkable assumption holds.")
     return 1 if failed else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argparse.ArgumentParser(
-        description=__doc__.splitlines()[0] if __doc__ else None,
-        epilog="Environment: TWITTER_BEARER_TOKEN (required), GITHUB_TOKEN, VERIFY_X_USERNAMES, VERIFY_GITHUB_LOGIN.",
-    ).parse_args(argv)
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
     try:
         config = Config.from_env(os.environ, datetime.now(UTC).date())
     except ValueError as error:
         print(f"Checked nothing: {error}.")
         return 2
-    secrets = config.secrets()
+    secrets = [token for token in (config.x_token, config.github_token) if token]
 
     def emit(text: str) -> None:
         for secret in secrets:
             text = text.replace(secret, "***")
         print(text, flush=True)
 
-    with requests.Session() as session:
-        return run(config, session, emit)
+    return run(config, emit)
 
 
 if __name__ == "__main__":
-    sys.path[:0] = [str(PROJECT_ROOT), str(PROJECT_ROOT / "layers" / "common")]
     sys.exit(main())
