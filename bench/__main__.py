@@ -37,8 +37,9 @@ realtime: a warm container, each GitHub and X request answered after 50 ms (RT).
 register: a warm container reading a whole history from the local DynamoDB server; its Query calls against
   the fewest the table allows (a COUNT query over the same 1 MB pages).
 cold start: a fresh interpreter importing the handler as Lambda does and serving its first request (GitHub and
-  X answering at once, DynamoDB local), median ms; ratio: the median, over rounds, of its time against that of
-  a fresh interpreter doing the same I/O with the bare libraries (its baseline row) run next to it.
+  X answering at once, DynamoDB local), median ms; ratio: the median, over rounds, of its time against each of two
+  references run next to it: the bare libraries making the core of its calls, and the framework floor, a handler
+  of Powertools' resolver, Logger and Metrics making all its calls directly (the floor row: against the bare one).
 quotas: a made-up day of 1,000 answers counted per quota (bench/quota.py), per 1,000 answers; answers per 15 min:
   how many the first quota to run out allows (X: 300 lookups, 300 of each follow list; GitHub: 1,250)."""
 

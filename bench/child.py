@@ -1,23 +1,19 @@
 """One cold start, in this fresh interpreter: `python -m bench.child KIND`, started by bench/coldstart.py,
-which writes the event, the context and what the baselines need to stdin (marshal, built in) and reads the
-last line printed.
+which writes the event and the context to stdin (marshal, built in) and reads the last line printed.
 
-KIND is `realtime` or `register` (imports the function's app.py as Lambda does, from functions/<name>/ with
-layers/common on sys.path, and invokes its handler once), or `realtime-baseline` or `register-baseline`
-(the same I/O with the bare libraries: `import boto3, tweepy`, one PutItem and one X user lookup through
-tweepy; `import boto3` and one Query).
+KIND names the handler module imported, as Lambda imports it, and invoked once: `realtime` or `register`,
+the function's app.py (from functions/<name>/, with layers/common on sys.path); `realtime-floor` or
+`register-floor`, bench/floor.py; `realtime-bare` or `register-bare`, bench/bare.py.
 
 Fairness: before its clock starts, this module imports nothing that `python -m` has not already loaded, so
-every import a function or its baseline needs is on its own clock. The loopback guard is installed when the
-code under measurement first imports `socket`. GitHub and X are faked with `responses`, which imports
-requests, and answer at once. The fake is set up once the code under measurement has imported what it
-shares with it: the realtime function its X client module (connected/twitter.py, which has imported requests,
-tweepy and the package's models), the baseline tweepy. The set-up must not overlap work on another thread,
-which would be left out with it (the function builds its DynamoDB client aside): it fails if another thread
-runs. The set-up, and the time requests spend in the faked adapter (the part a network round trip would
-replace), are left out of the figure; the modules the set-up loaded are reported, so that a test can check it
-took none the function would have loaded itself. DynamoDB is a real local server (AWS_ENDPOINT_URL_DYNAMODB):
-its round trip stays in.
+every import a handler needs is on its own clock. The loopback guard is installed when the handler first
+imports `socket`. GitHub and X are faked with `responses`, which imports requests, and answer at once. The
+fake is set up once the handler has imported what it shares with it (the function its X client module,
+connected/twitter.py, which has imported requests, tweepy and the package's models; the references tweepy),
+so that it takes none of the handler's imports off its clock; it must not overlap work on another thread,
+which would be left out with it. The set-up, and the time requests spend in the faked adapter (the part a
+network round trip would replace), are left out of the figures; the modules the set-up loaded are reported.
+DynamoDB is a real local server (AWS_ENDPOINT_URL_DYNAMODB): its round trips stay in.
 """
 
 from __future__ import annotations
@@ -39,64 +35,48 @@ if TYPE_CHECKING:
 
     from bench.timeline import Timeline
 
-    Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
-
 RESULT_PREFIX = "BENCH-CHILD "
-BASELINE_SUFFIX = "-baseline"
-FUNCTIONS = ("realtime", "register")
-FAKE_SET_UP_AFTER = {"realtime": "connected.twitter", "realtime" + BASELINE_SUFFIX: "tweepy"}
-"""The module whose import (by the code under measurement) the fake upstreams are set up after."""
-WATCHED_MODULES = ("tweepy", "requests", "oauthlib", "asyncio", "pydantic", "aws_xray_sdk", "boto3")
-X_USER_FIELDS = ["public_metrics", "protected"]
+FAKE_SET_UP_AFTER = {"realtime": "connected.twitter", "realtime-floor": "tweepy", "realtime-bare": "tweepy"}
+"""The module whose import, by the handler, the fake upstreams are set up after; the register makes no call
+upstream."""
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LAYER = os.path.join(PROJECT_ROOT, "layers", "common")
 
 
 def main(kind: str, invocation: dict[str, Any]) -> dict[str, Any]:
-    function = kind.removesuffix(BASELINE_SUFFIX)
     sys.meta_path.insert(0, _AfterImport("socket", _guard_network))
-    fake_waits: list[Timeline] = []
+    waits: list[Timeline] = []
     loaded_by_fake: list[str] = []
     if kind in FAKE_SET_UP_AFTER:
-        _fake_upstreams_once_imported(FAKE_SET_UP_AFTER[kind], invocation, fake_waits, loaded_by_fake)
+        sys.meta_path.insert(0, _AfterImport(FAKE_SET_UP_AFTER[kind], lambda _: _fake(waits, loaded_by_fake)))
 
     started = time.perf_counter()
-    status = None
-    if kind.endswith(BASELINE_SUFFIX):
-        imported = _baseline(function, invocation)
-    else:
-        handler = _import_handler(function)
-        imported = time.perf_counter()
-        status = handler(invocation["event"], _context(invocation))["statusCode"]
+    handler = _import_handler(kind)
+    imported = time.perf_counter()
+    answer = handler(invocation["event"], _context(invocation))
     ended = time.perf_counter()
 
-    waited = fake_waits[0].waited(started, ended) if fake_waits else 0.0
+    def ms(start: float, end: float) -> float:
+        return (end - start - (waits[0].waited(start, end) if waits else 0.0)) * 1000
+
     return {
-        "kind": kind,
-        "cold_ms": (ended - started - waited) * 1000,
-        "import_ms": (imported - started - (fake_waits[0].waited(started, imported) if fake_waits else 0.0)) * 1000,
-        "faked_ms": waited * 1000,
-        "status": status,
-        "loaded": [name for name in WATCHED_MODULES if name in sys.modules],
+        "cold_ms": ms(started, ended),
+        "import_ms": ms(started, imported),
+        "status": answer["statusCode"],
         "loaded_by_fake": loaded_by_fake,
         "modules": sorted(sys.modules),
     }
 
 
-def _baseline(function: str, invocation: dict[str, Any]) -> float:
-    """The function's I/O with the bare libraries; returns when its imports ended."""
-    import boto3
-
-    if function == "realtime":
-        import tweepy
-
-        imported = time.perf_counter()
-        x = tweepy.Client(bearer_token=os.environ["TWITTER_BEARER_TOKEN"], return_type=dict)
-        x.get_users(usernames=invocation["handles"], user_fields=X_USER_FIELDS)
-        boto3.client("dynamodb").put_item(TableName=os.environ["TABLE_NAME"], Item=invocation["item"])
+def _import_handler(kind: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    function, _, reference = kind.partition("-")
+    if reference:
+        module = f"bench.{reference}"
     else:
-        imported = time.perf_counter()
-        boto3.client("dynamodb").query(TableName=os.environ["TABLE_NAME"], **invocation["query"])
-    return imported
+        sys.path[:0] = [os.path.join(PROJECT_ROOT, "functions", function), LAYER]
+        module = "app"
+    handler: Callable[[dict[str, Any], Any], dict[str, Any]] = importlib.import_module(module).lambda_handler
+    return handler
 
 
 def _context(invocation: dict[str, Any]) -> SimpleNamespace:
@@ -110,47 +90,32 @@ def _guard_network(_socket: ModuleType) -> None:
     allow_only_loopback()
 
 
-def _import_handler(function: str) -> Handler:
-    sys.path[:0] = [os.path.join(PROJECT_ROOT, "functions", function), os.path.join(PROJECT_ROOT, "layers", "common")]
-    handler: Handler = importlib.import_module("app").lambda_handler
-    return handler
+def _fake(waits: list[Timeline], loaded_by_fake: list[str]) -> None:
+    """GitHub and X answering the cold-start scenario at once; the set-up is the first wait on the timeline,
+    then every request's time in the HTTP adapter."""
+    import threading  # loaded with requests
 
+    if threading.active_count() > 1:
+        raise RuntimeError("the fake would be set up while another thread runs: its work would go unmeasured")
+    set_up_started = time.perf_counter()
+    modules_before = set(sys.modules)
+    if LAYER not in sys.path:
+        sys.path.append(LAYER)  # the fake world speaks in the package's models
+    import responses
 
-def _fake_upstreams_once_imported(
-    module_name: str, invocation: dict[str, Any], fake_waits: list[Timeline], loaded_by_fake: list[str]
-) -> None:
-    """Sets up the fake upstreams, timed as a wait, once `module_name` has been imported."""
+    from bench.scenarios import COLD_START_SCENARIO
+    from bench.timeline import Timeline
+    from bench.upstreams import time_requests
+    from local.upstreams import FakeUpstreams
 
-    def set_up(_module: ModuleType) -> None:
-        import threading  # loaded with requests
-
-        if threading.active_count() > 1:
-            raise RuntimeError(f"{module_name} was imported while another thread ran: its work would go unmeasured")
-        modules_before = set(sys.modules)
-        from bench.timeline import Timeline
-
-        timeline = Timeline()
-        with timeline.waiting():
-            _start_fake_upstreams(invocation["scenario"], invocation["upstream_latency_seconds"], timeline)
-        loaded_by_fake.extend(sorted(set(sys.modules) - modules_before))
-        fake_waits.append(timeline)
-
-    sys.meta_path.insert(0, _AfterImport(module_name, set_up))
-
-
-def _start_fake_upstreams(scenario_name: str, latency_seconds: float, timeline: Timeline) -> None:
-    """The named scenario's world behind `responses`, answering after `latency_seconds`; the time requests
-    spend in the faked adapter is recorded on `timeline`."""
-    layer = os.path.join(PROJECT_ROOT, "layers", "common")
-    if layer not in sys.path:
-        sys.path.append(layer)  # the fake world speaks in the package's models (a baseline imports none)
-    from bench.scenarios import REALTIME_SCENARIOS
-    from bench.upstreams import LatentRequestsMock, fake_upstreams, time_requests
-
-    mock = LatentRequestsMock(latency_seconds)
+    mock = responses.RequestsMock(assert_all_requests_are_fired=False)
     mock.start()
-    fake_upstreams(mock, [scenario for scenario in REALTIME_SCENARIOS if scenario.name == scenario_name])
+    COLD_START_SCENARIO.add_to(FakeUpstreams(mock))
+    timeline = Timeline()
     time_requests(timeline)
+    loaded_by_fake.extend(sorted(set(sys.modules) - modules_before))
+    timeline.add(set_up_started, time.perf_counter())
+    waits.append(timeline)
 
 
 class _AfterImport:

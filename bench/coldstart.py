@@ -1,8 +1,12 @@
-"""Cold starts as a user feels them, each in a fresh interpreter (bench/child.py): a function importing its
-handler and serving its first request, against a baseline interpreter doing the same I/O with the bare
-libraries. Rounds of function and baseline run one after the other, so that the machine's noise falls on both
-alike: the ratio is the median of the rounds' ratios. One run of each under `python -X importtime` tells what
-the function imports beyond its baseline."""
+"""Cold starts as a caller feels them, each in a fresh interpreter (bench/child.py): a function importing its
+handler and serving its first request, against two references serving the same request: the framework floor
+(bench/floor.py: Powertools and the same calls, made directly) and the bare libraries (bench/bare.py). Each
+round runs every variant once, one after the other, so that the machine's noise falls on all alike; a ratio is
+the median of the rounds' ratios. One run of each function and its floor under `python -X importtime` tells
+what the function imports beyond the floor.
+
+Hand-made rather than pyperf's: pyperf runs all the processes of one benchmark before the next (no rounds),
+and its worker processes import pyperf before the code they time, which would take modules off the clock."""
 
 import dataclasses
 import json
@@ -10,119 +14,71 @@ import marshal
 import statistics
 import subprocess
 import sys
-import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
 from bench import BenchError
-from bench.child import BASELINE_SUFFIX, FUNCTIONS, RESULT_PREFIX, X_USER_FIELDS
-from bench.importtime import Beyond, import_tree, imported_beyond, milliseconds_by_package
+from bench.child import RESULT_PREFIX
 from bench.report import Row, Target, against
 from bench.scenarios import COLD_START_SCENARIO
-from connected.handles import Pair
-from connected.register import PARTITION_KEY, SORT_KEY
 from local.events import LambdaContext, http_api_event
 from local.template import PROJECT_ROOT
 
-COLD_START_LIMITS = {"realtime": 1.3, "register": 1.3}
-BASELINE_IO = {
-    "realtime": f"import boto3, tweepy; one X user lookup ({', '.join(X_USER_FIELDS)}), one PutItem",
-    "register": "import boto3; one Query",
+FUNCTIONS = ("realtime", "register")
+LIMITS = {"bare": 1.3, "floor": 1.1}
+"""The most a function's cold start may take, in times that of each reference."""
+REFERENCES = {
+    "realtime-bare": "import boto3, tweepy; one X user lookup, one PutItem",
+    "realtime-floor": "Powertools' resolver, Logger, Metrics; requests, tweepy, boto3: github 2, x lookup 1, "
+    "UpdateItem 2, PutItem 1",
+    "register-bare": "import boto3; one Query",
+    "register-floor": "Powertools' resolver, Logger, Metrics; boto3: Query 1",
 }
-NEVER_IN_REGISTER = ("tweepy", "requests", "oauthlib")
 CHILD_TIMEOUT_SECONDS = 60
 PACKAGES_SHOWN = 4
 MODULES_SHOWN = 8
-NOT_THE_FUNCTIONS = ("bench", "local")
-"""The child itself and the fakes it sets up."""
-HANDLER_MODULE = "app"
-"""Not listed itself (the row names it); what it imports is."""
-
-
-@dataclass(frozen=True, slots=True)
-class Variant:
-    """A kind of child (see bench/child.py) and how long its faked upstreams take to answer."""
-
-    kind: str
-    upstream_latency_seconds: float = 0.0
-
-    @property
-    def function(self) -> str:
-        return self.kind.removesuffix(BASELINE_SUFFIX)
-
-    @property
-    def is_baseline(self) -> bool:
-        return self.kind.endswith(BASELINE_SUFFIX)
+IMPORTTIME_PREFIX = "import time:"
+NOT_THE_FUNCTIONS = ("app", "bench", "local")
+"""The handler module itself (the row names it), the child, the references and the fakes."""
 
 
 @dataclass(frozen=True, slots=True)
 class ColdStart:
     cold_ms: float
     import_ms: float
-    faked_ms: float
-    status: int | None
-    loaded: tuple[str, ...]
+    status: int
     loaded_by_fake: tuple[str, ...]
     modules: frozenset[str]
     import_report: str = ""
     """`-X importtime`'s report, for a profiled run only."""
 
-    @classmethod
-    def from_json(cls, result: Mapping[str, Any], import_report: str = "") -> "ColdStart":
-        return cls(
-            cold_ms=result["cold_ms"],
-            import_ms=result["import_ms"],
-            faked_ms=result["faked_ms"],
-            status=result["status"],
-            loaded=tuple(result["loaded"]),
-            loaded_by_fake=tuple(result["loaded_by_fake"]),
-            modules=frozenset(result["modules"]),
-            import_report=import_report,
-        )
 
-
-def child_input(variant: Variant) -> bytes:
-    """What the child needs, as marshal data, which it reads without importing anything: for a function,
-    the event and the context's attributes (local/events.py); for a baseline, its request parameters."""
-    context = LambdaContext(function_name=variant.function)
+def child_input(function: str) -> bytes:
+    """The event and the context's attributes (local/events.py), as marshal data, which the child reads
+    without importing anything."""
+    context = LambdaContext(function_name=function)
     attributes = dataclasses.asdict(context) | {"invoked_function_arn": context.invoked_function_arn}
     for clock_reading in ("started", "timeout_seconds"):
         del attributes[clock_reading]
-    scenario = COLD_START_SCENARIO
-    pair_key = Pair.of(scenario.dev1, scenario.dev2).key
+    path = f"/connected/{function}/{COLD_START_SCENARIO.dev1}/{COLD_START_SCENARIO.dev2}"
     return marshal.dumps(
         {
-            "event": http_api_event("GET", f"/connected/{variant.function}/{scenario.dev1}/{scenario.dev2}"),
+            "event": http_api_event("GET", path),
             "context": attributes,
             "remaining_ms": context.get_remaining_time_in_millis(),
-            "scenario": scenario.name,
-            "upstream_latency_seconds": variant.upstream_latency_seconds,
-            "handles": sorted({scenario.dev1.lower(), scenario.dev2.lower()}),
-            "item": {
-                PARTITION_KEY: {"S": pair_key},
-                SORT_KEY: {"S": f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%S.%f}Z#{uuid.uuid4().hex[:12]}"},
-                "connected": {"BOOL": False},
-            },
-            "query": {
-                "KeyConditionExpression": "#pair = :pair",
-                "ExpressionAttributeNames": {"#pair": PARTITION_KEY},
-                "ExpressionAttributeValues": {":pair": {"S": pair_key}},
-                "ScanIndexForward": True,
-            },
         }
     )
 
 
-def cold_start(variant: Variant, environ: Mapping[str, str], profiled: bool = False) -> ColdStart:
-    """Runs one child; `profiled`, under `-X importtime` (slower: not for the medians)."""
+def cold_start(kind: str, environ: Mapping[str, str], profiled: bool = False) -> ColdStart:
+    """Runs one child of `kind` (see bench/child.py); `profiled`, under `-X importtime` (slower: not for the
+    medians)."""
     importtime = ["-X", "importtime"] if profiled else []
     completed = subprocess.run(  # noqa: S603 - this interpreter running the benchmark's own module
-        [sys.executable, *importtime, "-m", "bench.child", variant.kind],
+        [sys.executable, *importtime, "-m", "bench.child", kind],
         cwd=PROJECT_ROOT,
         env=dict(environ),
-        input=child_input(variant),
+        input=child_input(kind.partition("-")[0]),
         capture_output=True,
         timeout=CHILD_TIMEOUT_SECONDS,
         check=False,
@@ -131,127 +87,109 @@ def cold_start(variant: Variant, environ: Mapping[str, str], profiled: bool = Fa
     stderr = completed.stderr.decode(errors="replace")
     results = [line for line in stdout.splitlines() if line.startswith(RESULT_PREFIX)]
     if completed.returncode != 0 or not results:
-        raise BenchError(f"the {variant.kind} cold start failed (exit code {completed.returncode}):\n{stderr[-3000:]}")
-    measured = ColdStart.from_json(json.loads(results[-1].removeprefix(RESULT_PREFIX)), stderr if profiled else "")
-    if not variant.is_baseline and measured.status != 200:
-        raise BenchError(f"the {variant.kind} cold start answered {measured.status}:\n{stdout[-3000:]}")
-    return measured
+        raise BenchError(f"the {kind} cold start failed (exit code {completed.returncode}):\n{stderr[-3000:]}")
+    result = json.loads(results[-1].removeprefix(RESULT_PREFIX))
+    if result["status"] != 200:
+        raise BenchError(f"the {kind} cold start answered {result['status']}:\n{stdout[-3000:]}")
+    result |= {"loaded_by_fake": tuple(result["loaded_by_fake"]), "modules": frozenset(result["modules"])}
+    return ColdStart(**result, import_report=stderr if profiled else "")
 
 
-def cold_starts(variants: Sequence[Variant], environ: Mapping[str, str], runs: int) -> dict[Variant, list[ColdStart]]:
-    measured: dict[Variant, list[ColdStart]] = {variant: [] for variant in variants}
-    for _ in range(runs):
-        for variant in variants:
-            measured[variant].append(cold_start(variant, environ))
-    return measured
+def round_ratios(runs: Sequence[ColdStart], reference_runs: Sequence[ColdStart]) -> list[float]:
+    """Each round's time over its reference's, run next to it: noise that lasts a while (another process busy
+    on the other CPU) falls on both, and a round it spoils is one outlier among the medians."""
+    return [run.cold_ms / reference.cold_ms for run, reference in zip(runs, reference_runs, strict=True)]
 
 
-def median_ms(runs: Sequence[ColdStart]) -> float:
-    return statistics.median(run.cold_ms for run in runs)
-
-
-def round_ratios(runs: Sequence[ColdStart], baseline_runs: Sequence[ColdStart]) -> list[float]:
-    """Each round's function time over its baseline's, run next to it: noise that lasts a while (another
-    process busy on the other CPU) falls on both, and a round it spoils is one outlier among the medians."""
-    return [run.cold_ms / baseline.cold_ms for run, baseline in zip(runs, baseline_runs, strict=True)]
-
-
-@dataclass(frozen=True, slots=True)
-class BeyondBaseline:
-    """What a function's cold start imports that its baseline's does not."""
-
-    packages: tuple[str, ...]
-    """Top-level packages in the function's `sys.modules` and in no baseline run's, over every run."""
-    modules: tuple[Beyond, ...]
-    """The outermost modules the baseline did not load, in one profiled run, the costliest first."""
-
-    def summary(self) -> str:
-        by_package = milliseconds_by_package(self.modules)
-        shown = ", ".join(f"{package} {ms:.0f}" for package, ms in list(by_package.items())[:PACKAGES_SHOWN])
-        return f"beyond baseline: {shown} ms" if shown else "imports nothing beyond its baseline"
-
-    def details(self) -> str:
-        modules = ", ".join(f"{found.name} {found.milliseconds:.0f}" for found in self.modules)
-        return f"{modules or 'none'} (ms); packages: {', '.join(self.packages) or 'none'}"
-
-
-def beyond_baseline(
-    runs: Sequence[ColdStart], baseline_runs: Sequence[ColdStart], profile: ColdStart, baseline_profile: ColdStart
-) -> BeyondBaseline:
-    ignored_packages = {*NOT_THE_FUNCTIONS, *(name.split(".")[0] for run in runs for name in run.loaded_by_fake)}
-
-    def ignored(name: str) -> bool:
-        return name.split(".")[0] in ignored_packages
-
-    baseline_modules = set().union(
-        *(run.modules - set(run.loaded_by_fake) for run in [*baseline_runs, baseline_profile])
+def imported_beyond(profile: ColdStart, references: Iterable[ColdStart]) -> dict[str, float]:
+    """The milliseconds `profile`'s import report gives each module that no reference run imported or tried to
+    import (a module not found is reported too), itself alone (not its imports), the costliest first; the
+    modules of the fakes, the child and the references left out. Own times only: the lines of imports made on
+    two threads at once nest wrongly, their own times do not. A guide to what to trim, not a measurement; the
+    table's medians are."""
+    reference_modules = set().union(
+        *((run.modules | own_import_ms(run.import_report).keys()) - set(run.loaded_by_fake) for run in references)
     )
-    baseline_packages = {name.split(".")[0] for name in baseline_modules}
-    packages = (
-        {name.split(".")[0] for run in runs for name in run.modules}
-        - baseline_packages
-        - {HANDLER_MODULE, *sys.builtin_module_names}
-    )
-    modules = imported_beyond(import_tree(profile.import_report), baseline_modules | {HANDLER_MODULE}, ignored)
-    return BeyondBaseline(
-        packages=tuple(sorted(package for package in packages if not ignored(package))),
-        modules=tuple(modules[:MODULES_SHOWN]),
-    )
+    beyond = {
+        name: ms
+        for name, ms in own_import_ms(profile.import_report).items()
+        if name not in reference_modules
+        and name not in profile.loaded_by_fake
+        and name.split(".")[0] not in NOT_THE_FUNCTIONS
+    }
+    return dict(sorted(beyond.items(), key=lambda item: item[1], reverse=True))
+
+
+def own_import_ms(report: str) -> dict[str, float]:
+    """Each module `-X importtime` reports, with the milliseconds its import took less those of its imports."""
+    found: dict[str, float] = {}
+    for line in report.splitlines():
+        fields = [field.strip() for field in line.removeprefix(IMPORTTIME_PREFIX).split("|")]
+        if line.startswith(IMPORTTIME_PREFIX) and len(fields) == 3 and fields[0].isdigit():
+            found[fields[2]] = int(fields[0]) / 1000
+    return found
+
+
+def by_package(beyond: Mapping[str, float]) -> dict[str, float]:
+    """Milliseconds per top-level package, largest first."""
+    totals: dict[str, float] = {}
+    for name, ms in beyond.items():
+        totals[name.split(".")[0]] = totals.get(name.split(".")[0], 0.0) + ms
+    return dict(sorted(totals.items(), key=lambda item: item[1], reverse=True))
 
 
 def cold_start_rows(environ: Mapping[str, str], runs: int) -> tuple[list[Row], list[str]]:
-    """The table's rows, and the notes printed under it: each function's imports beyond its baseline. A run of
-    each variant warms up what all share (bytecode caches, the file cache) before any is measured."""
-    variants = [Variant(kind) for function in FUNCTIONS for kind in (function, function + BASELINE_SUFFIX)]
-    for variant in variants:
-        cold_start(variant, environ)  # writes the bytecode caches a fresh checkout lacks
-    profiles = {variant: cold_start(variant, environ, profiled=True) for variant in variants}
-    measured = cold_starts(variants, environ, runs)
+    """The table's rows, and the notes printed under it: what each function imports beyond its floor. A first
+    round, not counted, writes the bytecode caches a fresh checkout lacks and warms the file cache."""
+    kinds = [f"{function}{suffix}" for function in FUNCTIONS for suffix in ("", "-floor", "-bare")]
+    measured: dict[str, list[ColdStart]] = {kind: [] for kind in kinds}
+    for round_number in range(runs + 1):
+        for kind in kinds:
+            run = cold_start(kind, environ)
+            if round_number:
+                measured[kind].append(run)
     rows: list[Row] = []
-    notes = [
-        "cold start, imported beyond the baseline (one run under -X importtime; ms of import time the baseline "
-        "does not spend):"
-    ]
-    for function, baseline in zip(variants[::2], variants[1::2], strict=True):
-        beyond = beyond_baseline(measured[function], measured[baseline], profiles[function], profiles[baseline])
-        baseline_ms = median_ms(measured[baseline])
-        rows.append(
+    notes = ["cold start, imported beyond the framework floor (one run of each under -X importtime; own ms):"]
+    for function in FUNCTIONS:
+        floor, bare = measured[f"{function}-floor"], measured[f"{function}-bare"]
+        profiles = [cold_start(kind, environ, profiled=True) for kind in (function, f"{function}-floor")]
+        beyond = imported_beyond(profiles[0], [*floor, profiles[1]])
+        rows += [
+            Row(f"cold start: {function}, bare libraries", _ms(bare), "1.00", calls=REFERENCES[f"{function}-bare"]),
             Row(
-                scenario=f"cold start: {function.function} baseline",
-                ms=f"{baseline_ms:.0f}",
-                ratio="1.00",
-                calls=BASELINE_IO[function.function],
-                note="the reference",
-            )
-        )
-        rows.append(_function_row(function, measured[function], measured[baseline], beyond))
-        notes.append(f"  {function.function}: {beyond.details()}")
+                f"cold start: {function}, framework floor",
+                _ms(floor),
+                f"{statistics.median(round_ratios(floor, bare)):.2f}",
+                calls=REFERENCES[f"{function}-floor"],
+            ),
+            _function_row(function, measured[function], {"bare": bare, "floor": floor}, beyond),
+        ]
+        shown = ", ".join(f"{name} {ms:.1f}" for name, ms in list(beyond.items())[:MODULES_SHOWN])
+        notes.append(f"  {function}: {shown or 'none'} ({len(beyond)} modules, {sum(beyond.values()):.0f} ms in all)")
     return rows, notes
 
 
+def _ms(runs: Sequence[ColdStart]) -> str:
+    return f"{statistics.median(run.cold_ms for run in runs):.0f}"
+
+
 def _function_row(
-    variant: Variant, runs: Sequence[ColdStart], baseline_runs: Sequence[ColdStart], beyond: BeyondBaseline
+    function: str,
+    runs: Sequence[ColdStart],
+    references: Mapping[str, Sequence[ColdStart]],
+    beyond: Mapping[str, float],
 ) -> Row:
-    cold_ms = median_ms(runs)
-    ratios = round_ratios(runs, baseline_runs)
-    ratio = statistics.median(ratios)
-    low, _, high = statistics.quantiles(ratios, n=4)
+    ratios = {reference: round_ratios(runs, reference_runs) for reference, reference_runs in references.items()}
+    medians = {reference: statistics.median(values) for reference, values in ratios.items()}
+    low, _, high = statistics.quantiles(ratios["floor"], n=4)
+    cold_ms = statistics.median(run.cold_ms for run in runs)
     import_ms = statistics.median(run.import_ms for run in runs)
-    limit = COLD_START_LIMITS[variant.function]
-    targets = [Target("cold start", ratio, limit)]
-    details = (
-        f"import {import_ms:.0f} ms, first answer {cold_ms - import_ms:.0f} ms; middle half of rounds {low:.2f} to "
-        f"{high:.2f}; {beyond.summary()}"
-    )
-    if variant.function == "register":
-        loaded = sorted({name for run in runs for name in run.loaded if name in NEVER_IN_REGISTER})
-        targets.append(Target("X/HTTP modules loaded", len(loaded), 0))
-        if loaded:
-            details += "; loads " + ", ".join(loaded)
+    packages = ", ".join(f"{package} {ms:.0f}" for package, ms in list(by_package(beyond).items())[:PACKAGES_SHOWN])
     return Row(
-        scenario=f"cold start: {variant.function}",
+        scenario=f"cold start: {function}",
         ms=f"{cold_ms:.0f}",
-        ratio=against(ratio, limit),
-        calls=details,
-        targets=tuple(targets),
+        ratio=", ".join(f"{against(medians[reference], limit)} {reference}" for reference, limit in LIMITS.items()),
+        calls=f"import {import_ms:.0f} ms, first answer {cold_ms - import_ms:.0f} ms; middle half of rounds against "
+        f"the floor {low:.2f} to {high:.2f}; beyond the floor: {packages or 'nothing'} ms",
+        targets=tuple(Target(f"cold start against {name}", medians[name], limit) for name, limit in LIMITS.items()),
     )

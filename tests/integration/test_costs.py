@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bench.coldstart import Variant, cold_start
+from bench.coldstart import cold_start
 from bench.database import BENCH_TABLE, isolate
 from bench.scenarios import REALTIME_SCENARIOS, UPSTREAM_ENDPOINTS, RealtimeScenario
 from local.dynamodb import ENDPOINT_VARIABLE, ensure_register_table, start_moto
@@ -105,11 +105,11 @@ def cold_start_environment() -> Iterator[dict[str, str]]:
 def test_the_register_function_answers_without_loading_the_x_sdk_or_requests(
     cold_start_environment: dict[str, str],
 ) -> None:
-    measured = cold_start(Variant("register"), cold_start_environment)
+    measured = cold_start("register", cold_start_environment)
 
     assert measured.status == 200
-    assert "boto3" in measured.loaded
-    assert NEVER_IN_REGISTER.isdisjoint(measured.loaded)
+    assert "boto3" in measured.modules
+    assert NEVER_IN_REGISTER.isdisjoint(measured.modules)
 
 
 @pytest.mark.server
@@ -118,9 +118,9 @@ def test_the_cold_start_fake_takes_no_module_the_realtime_function_loads(
 ) -> None:
     """The fake upstreams of a cold-start child are set up, off the clock, once the function has imported
     its clients; had they imported one of the function's modules first, the function would look cheaper."""
-    measured = cold_start(Variant("realtime", upstream_latency_seconds=0.0), cold_start_environment)
+    measured = cold_start("realtime", cold_start_environment)
 
     assert measured.status == 200
-    assert {"tweepy", "requests", "oauthlib", "boto3"} <= set(measured.loaded)
+    assert {"tweepy", "requests", "oauthlib", "boto3"} <= measured.modules
     assert "responses" in measured.loaded_by_fake
     assert [name for name in measured.loaded_by_fake if name.split(".")[0] in REALTIME_PACKAGES] == []

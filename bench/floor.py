@@ -1,0 +1,84 @@
+"""The framework floor of a cold start: the least a handler written with Powertools, as the functions are,
+does for a function's first request. Its import builds what theirs builds (the APIGatewayHttpResolver, a
+Logger and Metrics, the handler decorated as theirs is); its first request logs a line, adds a metric, and
+makes every call upstream and to DynamoDB that the function's first answer makes, with boto3, requests and
+tweepy called directly. A function's cold start against this one is what the project's own code costs.
+
+The calls are those of bench/scenarios.py's COLD_START_SCENARIO (two developers whose organisations are
+disjoint): the realtime function reads the day's count of X users billed (an UpdateItem adding 0), asks
+GitHub for both developers' organisations and X for both accounts, adds the accounts found to the count
+(a second UpdateItem), and records the answer (a PutItem); the register function reads the pair's history
+(a Query). Here they run one after the other: the fakes answer at once, so there is nothing to overlap.
+Each route imports its libraries when it first needs them, as the functions do: the register's never loads
+requests or tweepy.
+"""
+
+import os
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+
+from bench import bare
+
+ORGANISATIONS = "https://api.github.com/users/{}/orgs?per_page=100"
+
+logger = Logger()
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ConnectedDevelopers"))
+app = APIGatewayHttpResolver()
+
+
+@app.get("/connected/realtime/<dev1>/<dev2>")
+def realtime(dev1: str, dev2: str) -> dict[str, Any]:
+    import requests
+
+    dynamodb = bare.new_dynamodb_client()
+    x = bare.x_client()
+    count_x_users_billed(dynamodb, 0)
+    github = requests.Session()
+    headers = {"Accept": "application/vnd.github+json", "Authorization": f"Bearer {os.environ['GITHUB_TOKEN']}"}
+    first, second = (
+        {org["login"].lower() for org in github.get(ORGANISATIONS.format(login), headers=headers).json()}
+        for login in (dev1, dev2)
+    )
+    if first & second:
+        raise NotImplementedError("the floor answers pairs without a common organisation, as the cold start asks")
+    found = bare.look_up_x_users(x, dev1, dev2)
+    count_x_users_billed(dynamodb, len(found["data"]))
+    bare.record(dynamodb, dev1, dev2)
+    logger.info("answered", extra={"connected": False})
+    metrics.add_metric(name="Answers", unit=MetricUnit.Count, value=1)
+    return {"connected": False}
+
+
+@app.get("/connected/register/<dev1>/<dev2>")
+def register(dev1: str, dev2: str) -> list[dict[str, Any]]:
+    records = [
+        {"recorded_at": item["recorded_at"]["S"], "connected": item["connected"]["BOOL"]}
+        for item in bare.history(bare.new_dynamodb_client(), dev1, dev2)
+    ]
+    logger.info("register read", extra={"records": len(records)})
+    metrics.add_metric(name="RegisterRecordsReturned", unit=MetricUnit.Count, value=len(records))
+    return records
+
+
+def count_x_users_billed(dynamodb: Any, users: int) -> None:
+    """Adds `users` to today's count of X users billed, the item connected/register.py keeps."""
+    from datetime import UTC, datetime  # loaded with boto3
+
+    dynamodb.update_item(
+        TableName=os.environ["TABLE_NAME"],
+        Key={"pair": {"S": "_x_users_billed"}, "recorded_at": {"S": datetime.now(UTC).date().isoformat()}},
+        UpdateExpression="ADD #count :users",
+        ExpressionAttributeNames={"#count": "x_users_billed"},
+        ExpressionAttributeValues={":users": {"N": str(users)}},
+        ReturnValues="ALL_NEW",
+    )
+
+
+@metrics.log_metrics(capture_cold_start_metric=True)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)
