@@ -5,10 +5,11 @@ makes every call upstream and to DynamoDB that the function's first answer makes
 tweepy called directly. A function's cold start against this one is what the project's own code costs.
 
 The calls are those of bench/scenarios.py's COLD_START_SCENARIO (two developers whose organisations are
-disjoint): the realtime function reads the day's count of X users billed (an UpdateItem adding 0), asks
-GitHub for both developers' organisations and X for both accounts, adds the accounts found to the count
-(a second UpdateItem), and records the answer (a PutItem); the register function reads the pair's history
-(a Query). Here they run one after the other: the fakes answer at once, so there is nothing to overlap.
+disjoint): the realtime function reads the objection list for both handles (a BatchGetItem), asks GitHub for
+both developers' organisations, reserves the X lookup's two users on the caller's and the service's day
+counters (two conditional UpdateItems), asks X for both accounts, and records the answer (a PutItem); the
+register function reads the objection list and the pair's history (a BatchGetItem and a Query). Here they
+run one after the other: the fakes answer at once, so there is nothing to overlap.
 Each route imports its libraries when it first needs them, as the functions do: the register's never loads
 requests or tweepy.
 """
@@ -24,6 +25,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from bench import bare
 
 ORGANISATIONS = "https://api.github.com/users/{}/orgs?per_page=100"
+CALLER = "ip:127.0.0.1"
 
 logger = Logger()
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ConnectedDevelopers"))
@@ -36,7 +38,7 @@ def realtime(dev1: str, dev2: str) -> dict[str, Any]:
 
     dynamodb = bare.new_dynamodb_client()
     x = bare.x_client()
-    count_x_users_billed(dynamodb, 0)
+    read_objections(dynamodb, dev1, dev2)
     github = requests.Session()
     headers = {"Accept": "application/vnd.github+json", "Authorization": f"Bearer {os.environ['GITHUB_TOKEN']}"}
     first, second = (
@@ -45,8 +47,9 @@ def realtime(dev1: str, dev2: str) -> dict[str, Any]:
     )
     if first & second:
         raise NotImplementedError("the floor answers pairs without a common organisation, as the cold start asks")
-    found = bare.look_up_x_users(x, dev1, dev2)
-    count_x_users_billed(dynamodb, len(found["data"]))
+    for counter in (f"#{CALLER}", ""):
+        reserve_x_users(dynamodb, counter, 2)
+    bare.look_up_x_users(x, dev1, dev2)
     bare.record(dynamodb, dev1, dev2)
     logger.info("answered", extra={"connected": False})
     metrics.add_metric(name="Answers", unit=MetricUnit.Count, value=1)
@@ -55,26 +58,36 @@ def realtime(dev1: str, dev2: str) -> dict[str, Any]:
 
 @app.get("/connected/register/<dev1>/<dev2>")
 def register(dev1: str, dev2: str) -> list[dict[str, Any]]:
+    dynamodb = bare.new_dynamodb_client()
+    read_objections(dynamodb, dev1, dev2)
     records = [
         {"recorded_at": item["recorded_at"]["S"], "connected": item["connected"]["BOOL"]}
-        for item in bare.history(bare.new_dynamodb_client(), dev1, dev2)
+        for item in bare.history(dynamodb, dev1, dev2)
     ]
     logger.info("register read", extra={"records": len(records)})
     metrics.add_metric(name="RegisterRecordsReturned", unit=MetricUnit.Count, value=len(records))
     return records
 
 
-def count_x_users_billed(dynamodb: Any, users: int) -> None:
-    """Adds `users` to today's count of X users billed, the item connected/register.py keeps."""
+def read_objections(dynamodb: Any, dev1: str, dev2: str) -> None:
+    """Reads the objection list's entries of both handles, the items connected/register.py keeps."""
+    keys = [{"pair": {"S": "_objections"}, "recorded_at": {"S": handle.lower()}} for handle in (dev1, dev2)]
+    dynamodb.batch_get_item(RequestItems={os.environ["TABLE_NAME"]: {"Keys": keys}})
+
+
+def reserve_x_users(dynamodb: Any, counter: str, users: int) -> None:
+    """Adds `users` to today's count of X users billed (the service's, or with `counter` a caller's), within a
+    limit, as connected/register.py does."""
     from datetime import UTC, datetime  # loaded with boto3
 
     dynamodb.update_item(
         TableName=os.environ["TABLE_NAME"],
-        Key={"pair": {"S": "_x_users_billed"}, "recorded_at": {"S": datetime.now(UTC).date().isoformat()}},
+        Key={"pair": {"S": "_x_users_billed"}, "recorded_at": {"S": datetime.now(UTC).date().isoformat() + counter}},
         UpdateExpression="ADD #count :users",
+        ConditionExpression="attribute_not_exists(#count) OR #count <= :room",
         ExpressionAttributeNames={"#count": "x_users_billed"},
-        ExpressionAttributeValues={":users": {"N": str(users)}},
-        ReturnValues="ALL_NEW",
+        ExpressionAttributeValues={":users": {"N": str(users)}, ":room": {"N": "1000000"}},
+        ReturnValues="UPDATED_NEW",
     )
 
 
