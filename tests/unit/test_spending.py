@@ -91,7 +91,7 @@ def test_a_give_back_that_fails_is_reported_and_fails_no_answer() -> None:
     spending.settle()
 
     assert troubles == ["give back X users reserved and not billed"]
-    assert counters.counts["ada"] == 5
+    assert counters.counts["ada"] == 1000
 
 
 def test_the_caller_is_told_what_is_left_of_its_day_as_the_draft_headers_say() -> None:
@@ -106,3 +106,34 @@ def test_the_caller_is_told_what_is_left_of_its_day_as_the_draft_headers_say() -
         "RateLimit": '"daily";r=9993;t=43200',
     }
     assert spending_for(counters, DayLimits(per_caller=0)).rate_limit_headers() == {}
+
+
+def test_a_lease_serves_later_requests_without_asking_the_counters_again() -> None:
+    counters = DayCounters()
+    asked: list[int] = []
+    reserve_on_counters = counters.reserve_x_users
+
+    def noted(day: date, caller: str | None, users: int, limits: DayLimits) -> int | None:
+        asked.append(users)
+        return reserve_on_counters(day, caller, users, limits)
+
+    counters.reserve_x_users = noted  # type: ignore[method-assign]
+    spending = spending_for(counters, DayLimits(service=100_000, per_caller=10_000))
+
+    for users in (2, 310, 310, 500):
+        spending.reserve(users)
+
+    assert asked == [1000, 1000]
+    assert counters.counts["ada"] == 2000
+
+
+def test_a_lease_that_does_not_fit_the_budget_gives_way_to_exactly_what_is_needed() -> None:
+    counters = DayCounters()
+    spending = spending_for(counters, DayLimits(per_caller=30))
+
+    spending.reserve(2)
+    spending.reserve(11)
+    with pytest.raises(CallerBudgetSpentError):
+        spending.reserve(20)
+
+    assert counters.counts["ada"] == 13

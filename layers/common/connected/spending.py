@@ -6,6 +6,10 @@ with a condition that keeps it within its limit; once the request answered, what
 the answer ends the part reserved but not billed is given back. So answers running at the same moment never
 push a counter past its limit, and every user X returned is counted, however the answer ends.
 
+A reservation asks the counters for a lease of `LEASE_USERS` at once, from which the answer's later requests
+are served without a round trip to DynamoDB; when a lease does not fit what is left of a budget, exactly what
+the request needs is asked for instead, so a budget refuses only what it cannot cover.
+
 The spending of the answer under way travels in a context variable, as its deadline does, so that the X
 client reserves without knowing the register (`connected.deadline.in_this_context` carries both to pool
 threads).
@@ -27,6 +31,8 @@ from connected.errors import (
 )
 
 DAY_SECONDS = 86_400
+LEASE_USERS = 1000
+"""What an answer reserves at once: a lookup and the first pages of its lists, most answers whole."""
 
 
 class DayLimits(NamedTuple):
@@ -83,6 +89,9 @@ class Spending:
         self._day = clock().astimezone(UTC).date()
         self._lock = threading.Lock()
         self._reserved = 0
+        """Users reserved on the counters for this request, lease included."""
+        self._lease = 0
+        """Users reserved and not yet promised to any X request."""
         self._billed = 0
         self._caller_count: int | None = None
 
@@ -91,17 +100,34 @@ class Spending:
         cannot cover it, else `DailyBudgetSpentError` (503) when the service's cannot."""
         if users <= 0:
             return
-        limits = self._limits()
-        try:
-            caller_count = self._counters().reserve_x_users(self._day, self.caller, users, limits)
-        except BudgetRefused as refused:
-            retry_after = seconds_to_midnight(self._clock())
-            if refused.by_caller:
-                raise CallerBudgetSpentError(limits.per_caller, retry_after) from None
-            raise DailyBudgetSpentError(retry_after) from None
         with self._lock:
-            self._reserved += users
-            self._caller_count = caller_count
+            if self._lease >= users:
+                self._lease -= users
+                return
+            needed = users - self._lease
+        granted = self._reserve_on_counters(needed)
+        with self._lock:
+            self._reserved += granted
+            self._lease += granted - users
+
+    def _reserve_on_counters(self, needed: int) -> int:
+        """A lease when it fits, else exactly what is `needed`; the users granted."""
+        limits = self._limits()
+        counters = self._counters()
+        for users in dict.fromkeys((max(needed, LEASE_USERS), needed)):
+            try:
+                caller_count = counters.reserve_x_users(self._day, self.caller, users, limits)
+            except BudgetRefused as refused:
+                if users > needed:
+                    continue
+                retry_after = seconds_to_midnight(self._clock())
+                if refused.by_caller:
+                    raise CallerBudgetSpentError(limits.per_caller, retry_after) from None
+                raise DailyBudgetSpentError(retry_after) from None
+            with self._lock:
+                self._caller_count = caller_count
+            return users
+        raise AssertionError("the last attempt either grants or raises")
 
     def billed(self, users: int) -> None:
         """What X billed for a request: counted for good; the rest of its reservation is given back."""
@@ -113,6 +139,7 @@ class Spending:
         with self._lock:
             unused = self._reserved - self._billed
             self._reserved = self._billed
+            self._lease = 0
             if self._caller_count is not None:
                 self._caller_count -= unused
         if unused > 0:
