@@ -93,13 +93,27 @@ openapi-check: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
+# template.yaml and, beside it, the template each AuthMode deploys (its Fn::If resolved, as
+# AWS::LanguageExtensions does): cfn-lint and checkov judge them all. `sam validate --lint` runs the very same
+# cfn-lint; plain `sam validate` runs the SAM transform on each mode offline (no samconfig.toml sits beside
+# them to turn --lint on), which alone catches what SAM refuses, such as a route's NONE with no default.
+AUTH_MODE_DIR := .aws-sam/auth-modes
+AUTH_MODE_TEMPLATES := $(foreach mode,iam cognito none,$(AUTH_MODE_DIR)/$(mode).yaml)
+AUTH_MODE_TEMPLATES_WRITTEN = $(BIN)/python scripts/auth_mode_templates.py $(AUTH_MODE_DIR) >/dev/null
+
 template: $(VENV)/.installed $(SAM_VENV)/.installed
-	$(BIN)/cfn-lint template.yaml
+	$(AUTH_MODE_TEMPLATES_WRITTEN)
+	$(BIN)/cfn-lint template.yaml $(AUTH_MODE_TEMPLATES)
 	$(SAM_VENV)/bin/sam validate --lint
+	@for mode_template in $(AUTH_MODE_TEMPLATES); do \
+		echo "sam validate --region us-east-1 -t $$mode_template"; \
+		$(SAM_VENV)/bin/sam validate --region us-east-1 -t $$mode_template || exit 1; \
+	done
 
 security: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(BIN)/bandit --quiet -c pyproject.toml -r layers/common/connected functions local scripts
-	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
+	$(AUTH_MODE_TEMPLATES_WRITTEN)
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml $(AUTH_MODE_TEMPLATES:%=-f %) --framework cloudformation --quiet --compact --skip-download
 	$(BIN)/python scripts/dependency_audit.py
 
 unit: $(VENV)/.installed node_modules/.package-lock.json browser
