@@ -11,7 +11,7 @@ export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(dir $(PYTHON))):$(PATH)
 
 .PHONY: help run test bench verify-upstreams smoke lint format typecheck openapi openapi-check template security unit build deploy clean \
-	browser docs-screenshot forget unforget objections backfill-index
+	browser docs-screenshot forget unforget objections backfill-index caller caller-revoke
 
 help:
 	@echo "make run       the API on http://127.0.0.1:3000 (offline demo world without credentials)"
@@ -19,6 +19,8 @@ help:
 	@echo "make bench     round trips, X users read and cold starts against their targets (offline)"
 	@echo "make verify-upstreams   check against the live X and GitHub what the fakes assume (needs TWITTER_BEARER_TOKEN; costs X reads)"
 	@echo "make smoke URL=https://...   black-box checks of a running API (after every deploy; costs nothing)"
+	@echo "make caller NAME=...         AuthMode=cognito: a new caller's client id and secret, and the token URL"
+	@echo "make caller-revoke CLIENT_ID=...   AuthMode=cognito: refuse a caller's tokens and delete its client"
 	@echo "make openapi   regenerate openapi.json from the handlers (make test fails when it drifts)"
 	@echo "make docs-screenshot   docs-screenshot.png: the local API's /docs page as headless Chrome or Chromium renders it"
 	@echo "make forget HANDLE=ada     erase every record naming a developer and stop looking them up (LOCAL=1: make run's register)"
@@ -135,6 +137,16 @@ verify-upstreams: $(VENV)/.installed
 smoke: $(VENV)/.installed
 	@test -n "$(URL)" || { echo "usage: make smoke URL=https://... (the stack output ApiUrl)" >&2; exit 1; }
 	$(BIN)/python scripts/smoke.py "$(URL)"
+
+# AuthMode=cognito: one machine-to-machine app client per caller, on the stack STACK (default: samconfig.toml's for
+# ENV), with your AWS credentials. Each updates the stack's list of accepted clients (scripts/caller.py says why).
+caller: $(VENV)/.installed
+	@test -n "$(NAME)" || { echo 'usage: make caller NAME=<who calls> [SCOPES="connected/register"]' >&2; exit 2; }
+	$(BIN)/python scripts/caller.py add "$(NAME)" $(foreach scope,$(SCOPES),--scope "$(scope)")
+
+caller-revoke: $(VENV)/.installed
+	@test -n "$(CLIENT_ID)" || { echo "usage: make caller-revoke CLIENT_ID=<the caller's client id>" >&2; exit 2; }
+	$(BIN)/python scripts/caller.py revoke "$(CLIENT_ID)"
 
 # Operator commands on the register: TABLE_NAME, or the stack STACK (default: samconfig.toml's for ENV), with
 # your AWS credentials; LOCAL=1 works on the register of `make run`.
