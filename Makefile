@@ -133,10 +133,12 @@ bench: $(VENV)/.installed node_modules/.package-lock.json
 verify-upstreams: $(VENV)/.installed
 	$(BIN)/python scripts/verify_upstreams.py
 
-# Black-box checks of a running API over HTTP: health, OpenAPI, docs, a register read, a free realtime 404.
+# Black-box checks of a running API over HTTP: health, OpenAPI, docs, a register read, a free realtime 404, and
+# with AuthMode iam or cognito, every other route refusing a request without credentials. AUTH=iam|cognito|none
+# when what is at hand does not tell it (scripts/smoke.py); cognito takes TOKEN, or CLIENT_ID and CLIENT_SECRET.
 smoke: $(VENV)/.installed
-	@test -n "$(URL)" || { echo "usage: make smoke URL=https://... (the stack output ApiUrl)" >&2; exit 1; }
-	$(BIN)/python scripts/smoke.py "$(URL)"
+	@test -n "$(URL)" || { echo "usage: make smoke URL=https://... [AUTH=iam|cognito|none] (the stack output ApiUrl)" >&2; exit 1; }
+	$(BIN)/python scripts/smoke.py "$(URL)" $(if $(AUTH),--auth "$(AUTH)")
 
 # AuthMode=cognito: one machine-to-machine app client per caller, on the stack STACK (default: samconfig.toml's for
 # ENV), with your AWS credentials. Each updates the stack's list of accepted clients (scripts/caller.py says why).
