@@ -204,10 +204,15 @@ def test_cognito_mode_brings_a_user_pool_with_a_scope_for_each_kind_of_route_and
     assert scopes == routes_scopes == {"connected/answers", "connected/register"}
     assert cognito["Resources"]["UserPool"]["Properties"]["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}
     assert cognito["Resources"]["UserPoolDomain"]["Properties"]["UserPoolId"] == {"Ref": "UserPool"}
-    assert "${UserPoolDomain}.auth.${AWS::Region}.amazoncognito.com/oauth2/token" in str(
-        cognito["Outputs"]["TokenUrl"]["Value"]
-    )
     assert cognito["Outputs"]["UserPoolId"]["Value"] == {"Ref": "UserPool"}
+
+
+def test_the_token_url_is_the_pool_domains_token_endpoint() -> None:
+    domain, domain_variables = RESOURCES["UserPoolDomain"]["Properties"]["Domain"]["Fn::Sub"]
+    token_url, token_url_variables = load_template()["Outputs"]["TokenUrl"]["Value"]["Fn::Sub"]
+
+    assert token_url == f"https://{domain}.auth.${{AWS::Region}}.amazoncognito.com/oauth2/token"
+    assert token_url_variables == domain_variables
 
 
 @pytest.mark.parametrize("mode", ["iam", "none"])
