@@ -11,7 +11,7 @@ export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(dir $(PYTHON))):$(PATH)
 
 .PHONY: help run test bench verify-upstreams smoke lint format typecheck openapi openapi-check template security unit build deploy clean \
-	browser docs-screenshot forget unforget objections backfill-index spenders
+	browser docs-screenshot forget unforget objections backfill-index spenders caller caller-revoke
 
 help:
 	@echo "make run       the API on http://127.0.0.1:3000 (offline demo world without credentials)"
@@ -19,6 +19,8 @@ help:
 	@echo "make bench     round trips, X users read and cold starts against their targets (offline)"
 	@echo "make verify-upstreams   check against the live X and GitHub what the fakes assume (needs TWITTER_BEARER_TOKEN; costs X reads)"
 	@echo "make smoke URL=https://...   black-box checks of a running API (after every deploy; costs nothing)"
+	@echo "make caller NAME=...         AuthMode=cognito: a new caller's client id and secret, and the token URL"
+	@echo "make caller-revoke CLIENT_ID=...   AuthMode=cognito: refuse a caller's tokens and delete its client"
 	@echo "make openapi   regenerate openapi.json from the handlers (make test fails when it drifts)"
 	@echo "make docs-screenshot   docs-screenshot.png: the local API's /docs page as headless Chrome or Chromium renders it"
 	@echo "make forget HANDLE=ada     erase every record naming a developer and stop looking them up (LOCAL=1: make run's register)"
@@ -94,13 +96,27 @@ openapi-check: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
+# template.yaml and, beside it, the template each AuthMode deploys (its Fn::If resolved, as
+# AWS::LanguageExtensions does): cfn-lint and checkov judge them all. `sam validate --lint` runs the very same
+# cfn-lint; plain `sam validate` runs the SAM transform on each mode offline (no samconfig.toml sits beside
+# them to turn --lint on), which alone catches what SAM refuses, such as a route's NONE with no default.
+AUTH_MODE_DIR := .aws-sam/auth-modes
+AUTH_MODE_TEMPLATES := $(foreach mode,iam cognito none,$(AUTH_MODE_DIR)/$(mode).yaml)
+AUTH_MODE_TEMPLATES_WRITTEN = $(BIN)/python scripts/auth_mode_templates.py $(AUTH_MODE_DIR) >/dev/null
+
 template: $(VENV)/.installed $(SAM_VENV)/.installed
-	$(BIN)/cfn-lint template.yaml
+	$(AUTH_MODE_TEMPLATES_WRITTEN)
+	$(BIN)/cfn-lint template.yaml $(AUTH_MODE_TEMPLATES)
 	$(SAM_VENV)/bin/sam validate --lint
+	@for mode_template in $(AUTH_MODE_TEMPLATES); do \
+		echo "sam validate --region us-east-1 -t $$mode_template"; \
+		$(SAM_VENV)/bin/sam validate --region us-east-1 -t $$mode_template || exit 1; \
+	done
 
 security: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(BIN)/bandit --quiet -c pyproject.toml -r layers/common/connected functions local scripts
-	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
+	$(AUTH_MODE_TEMPLATES_WRITTEN)
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml $(AUTH_MODE_TEMPLATES:%=-f %) --framework cloudformation --quiet --compact --skip-download
 	$(BIN)/python scripts/dependency_audit.py
 
 unit: $(VENV)/.installed node_modules/.package-lock.json browser
@@ -118,10 +134,22 @@ bench: $(VENV)/.installed node_modules/.package-lock.json
 verify-upstreams: $(VENV)/.installed
 	$(BIN)/python scripts/verify_upstreams.py
 
-# Black-box checks of a running API over HTTP: health, OpenAPI, docs, a register read, a free realtime 404.
+# Black-box checks of a running API over HTTP: health, OpenAPI, docs, a register read, a free realtime 404, and
+# with AuthMode iam or cognito, every other route refusing a request without credentials. AUTH=iam|cognito|none
+# when what is at hand does not tell it (scripts/smoke.py); cognito takes TOKEN, or CLIENT_ID and CLIENT_SECRET.
 smoke: $(VENV)/.installed
-	@test -n "$(URL)" || { echo "usage: make smoke URL=https://... (the stack output ApiUrl)" >&2; exit 1; }
-	$(BIN)/python scripts/smoke.py "$(URL)"
+	@test -n "$(URL)" || { echo "usage: make smoke URL=https://... [AUTH=iam|cognito|none] (the stack output ApiUrl)" >&2; exit 1; }
+	$(BIN)/python scripts/smoke.py "$(URL)" $(if $(AUTH),--auth "$(AUTH)")
+
+# AuthMode=cognito: one machine-to-machine app client per caller, on the stack STACK (default: samconfig.toml's for
+# ENV), with your AWS credentials. Each updates the stack's list of accepted clients (scripts/caller.py says why).
+caller: $(VENV)/.installed
+	@test -n "$(NAME)" || { echo 'usage: make caller NAME=<who calls> [SCOPES="connected/register"]' >&2; exit 2; }
+	$(BIN)/python scripts/caller.py add "$(NAME)" $(foreach scope,$(SCOPES),--scope "$(scope)")
+
+caller-revoke: $(VENV)/.installed
+	@test -n "$(CLIENT_ID)" || { echo "usage: make caller-revoke CLIENT_ID=<the caller's client id>" >&2; exit 2; }
+	$(BIN)/python scripts/caller.py revoke "$(CLIENT_ID)"
 
 # Operator commands on the register: TABLE_NAME, or the stack STACK (default: samconfig.toml's for ENV), with
 # your AWS credentials; LOCAL=1 works on the register of `make run`.

@@ -1,8 +1,10 @@
 """Reads template.yaml, so that the local run and the tests use the deployed definitions (table schema,
 routes, function environments) instead of copies that could drift."""
 
+import copy
 import importlib.util
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -44,6 +46,88 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
         # _CloudFormationLoader is a SafeLoader: it builds plain data only.
         template: dict[str, Any] = yaml.load(handle, Loader=_CloudFormationLoader)  # noqa: S506  # nosec B506
     return template
+
+
+NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
+def template_for_parameters(parameters: Mapping[str, str], template: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The template as a stack deployed with `parameters` has it, for what these parameters decide: each Fn::If
+    of Resources and Outputs on a condition they decide becomes its chosen branch (AWS::LanguageExtensions does
+    so before the SAM transform), an AWS::NoValue takes its key or item away, and a resource or output on such
+    a condition stays unconditionally or goes (CloudFormation does so). The given values become the
+    parameters' defaults, so that a linter reading the result judges that deployment."""
+    resolved = copy.deepcopy(template or load_template())
+    declared = resolved.get("Parameters", {})
+    for name, value in parameters.items():
+        if name not in declared:
+            raise KeyError(f"template.yaml has no parameter {name}")
+        declared[name]["Default"] = value
+    conditions = resolved.get("Conditions", {})
+    decided = {
+        name: truth
+        for name in conditions
+        if (truth := _condition_truth({"Condition": name}, conditions, dict(parameters))) is not None
+    }
+    for section in ("Resources", "Outputs"):
+        if section not in resolved:
+            continue
+        entries = {}
+        for key, entry in _choose_branches(resolved[section], decided).items():
+            condition = entry.get("Condition")
+            if condition in decided:
+                if not decided[condition]:
+                    continue
+                del entry["Condition"]
+            entries[key] = entry
+        resolved[section] = entries
+    resolved["Conditions"] = {name: value for name, value in conditions.items() if name not in decided}
+    if not resolved["Conditions"]:
+        del resolved["Conditions"]
+    return resolved
+
+
+def _condition_truth(expression: Any, conditions: dict[str, Any], values: dict[str, str]) -> bool | None:
+    """A condition's value when the parameters decide it, else None (it waits for the deployment)."""
+    if not isinstance(expression, dict) or len(expression) != 1:
+        return None
+    [(function, arguments)] = expression.items()
+    if function == "Condition":
+        return _condition_truth(conditions[arguments], conditions, values)
+    if function == "Fn::Equals":
+        left, right = (_parameter_value(argument, values) for argument in arguments)
+        return None if left is None or right is None else left == right
+    truths = [_condition_truth(argument, conditions, values) for argument in arguments]
+    if None in truths:
+        return None
+    if function == "Fn::Not":
+        return not truths[0]
+    if function == "Fn::And":
+        return all(truths)
+    if function == "Fn::Or":
+        return any(truths)
+    return None
+
+
+def _parameter_value(argument: Any, values: dict[str, str]) -> str | None:
+    if isinstance(argument, dict) and set(argument) == {"Ref"}:
+        return values.get(argument["Ref"])
+    return None if isinstance(argument, dict | list) else str(argument)
+
+
+def _choose_branches(node: Any, decided: dict[str, bool]) -> Any:
+    if isinstance(node, dict):
+        branches = node.get("Fn::If")
+        if len(node) == 1 and isinstance(branches, list) and len(branches) == 3:
+            name, when_true, when_false = branches
+            if name in decided:
+                return _choose_branches(when_true if decided[name] else when_false, decided)
+            return {"Fn::If": [name, _choose_branches(when_true, decided), _choose_branches(when_false, decided)]}
+        chosen = {key: _choose_branches(value, decided) for key, value in node.items()}
+        return {key: value for key, value in chosen.items() if value != NO_VALUE}
+    if isinstance(node, list):
+        return [item for item in (_choose_branches(item, decided) for item in node) if item != NO_VALUE]
+    return node
 
 
 def table_definition(template: dict[str, Any] | None = None) -> dict[str, Any]:

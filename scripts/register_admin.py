@@ -22,7 +22,6 @@ import json
 import os
 import sys
 import time
-import tomllib
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -34,6 +33,7 @@ sys.path[:0] = [str(PROJECT_ROOT), str(PROJECT_ROOT / "layers" / "common")]
 from connected.handles import can_be_handle  # noqa: E402
 from connected.objections import KEPT_SECONDS  # noqa: E402
 from connected.register import DynamoDBRegister, RegisterAdmin, new_dynamodb_client  # noqa: E402
+from scripts.stacks import StackError, describe_stack, outputs_of, stack_name  # noqa: E402
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, MutableMapping
@@ -152,7 +152,7 @@ def _handle(handle: str) -> str:
 def _table(environ: "MutableMapping[str, str]", local: bool) -> "Iterator[tuple[RegisterAdmin, str]]":
     """The register admin of the chosen table; with `local`, on `make run`'s DynamoDB, started if need be."""
     if not local:
-        table = environ.get("TABLE_NAME", "").strip() or _table_of_stack(_stack_name(environ))
+        table = environ.get("TABLE_NAME", "").strip() or _table_of_stack(environ)
         yield RegisterAdmin(new_dynamodb_client(), table), table
         return
     from local.dynamodb import LOCAL_TABLE_NAME, LocalDynamoDBError, local_run_database
@@ -166,29 +166,17 @@ def _table(environ: "MutableMapping[str, str]", local: bool) -> "Iterator[tuple[
         raise CommandError(str(error)) from error
 
 
-def _stack_name(environ: "MutableMapping[str, str]") -> str:
-    if environ.get("STACK", "").strip():
-        return environ["STACK"].strip()
-    config = tomllib.loads((PROJECT_ROOT / "samconfig.toml").read_text(encoding="utf-8"))
-    environment = environ.get("ENV", "").strip() or "default"
-    try:
-        return str(config[environment]["global"]["parameters"]["stack_name"])
-    except KeyError:
-        raise CommandError(f"samconfig.toml has no stack_name for ENV={environment}: set STACK or TABLE_NAME") from None
-
-
-def _table_of_stack(stack: str) -> str:
+def _table_of_stack(environ: "MutableMapping[str, str]") -> str:
     import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        described = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
-    except (BotoCoreError, ClientError) as error:
-        raise CommandError(f"the stack {stack} cannot be read ({error}): set STACK or TABLE_NAME") from error
-    outputs = {output["OutputKey"]: output["OutputValue"] for output in described.get("Outputs", [])}
+        stack = stack_name(environ)
+        outputs = outputs_of(describe_stack(boto3.client("cloudformation"), stack))
+    except StackError as error:
+        raise CommandError(f"{error}, or TABLE_NAME") from error
     if OUTPUT_OF_TABLE not in outputs:
         raise CommandError(f"the stack {stack} has no {OUTPUT_OF_TABLE} output: set TABLE_NAME")
-    return str(outputs[OUTPUT_OF_TABLE])
+    return outputs[OUTPUT_OF_TABLE]
 
 
 if __name__ == "__main__":

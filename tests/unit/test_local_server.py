@@ -26,7 +26,7 @@ from local.server import (
     handler_output,
     load_endpoints,
 )
-from local.template import PROJECT_ROOT, http_routes, load_template
+from local.template import PROJECT_ROOT, http_routes, load_template, template_for_parameters
 
 REALTIME = "/connected/realtime/{dev1}/{dev2}"
 
@@ -92,6 +92,20 @@ def test_the_local_routes_are_the_templates_each_bound_to_its_functions_handler(
         assert endpoint.handler.__module__ == f"local_run_{endpoint.function}_app"
         own = load_template()["Resources"][endpoint.function]["Properties"].get("Timeout")
         assert endpoint.timeout_seconds == (own or load_template()["Globals"]["Function"]["Timeout"])
+
+
+def test_the_local_api_asks_no_credentials_of_the_routes_a_deployed_one_guards(
+    base_url: str, handler: RecordingHandler
+) -> None:
+    deployed = template_for_parameters({"AuthMode": "iam"})["Resources"]
+    assert deployed["HttpApi"]["Properties"]["Auth"]["DefaultAuthorizer"] == "AWS_IAM"
+    assert "Auth" not in deployed["RealtimeFunction"]["Properties"]["Events"]["Realtime"]["Properties"]
+
+    status, _headers, _body = call(base_url + "/connected/realtime/ada/grace")
+
+    assert status == 200
+    assert len(handler.events) == 1
+    assert "authorization" not in handler.events[0]["headers"]
 
 
 def test_a_route_matches_the_raw_path_and_decodes_its_parameters_as_api_gateway_does() -> None:
