@@ -7,8 +7,9 @@ at most once, the cheapest that can still decide something first, within the ans
 (`follows.py`). What X bills is kept within the day's budgets by the X client itself (`spending.py`).
 """
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from itertools import combinations
 from typing import NamedTuple
@@ -25,6 +26,7 @@ from connected.follows import FollowPlanner, ListRead
 from connected.handles import Pair, can_be_github_login, can_be_x_username, refuse_without_calls
 from connected.models import Record, Verdict, XAccount
 from connected.ports import AnswerRegister, GitHubDirectory, XDirectory
+from connected.spending import settle_current
 
 
 class Answer(NamedTuple):
@@ -147,7 +149,8 @@ class ConnectionService:
             if isinstance(verdict, UndecidableError):
                 verdict.x_users_read = sum(read.users_read for read in decisions.follow_reads)
                 raise verdict
-            return Answer(verdict, self._register.record(Pair.of(dev1, dev2), verdict), decisions.follow_reads)
+            with self._settled_aside():
+                return Answer(verdict, self._register.record(Pair.of(dev1, dev2), verdict), decisions.follow_reads)
 
     def team(
         self,
@@ -177,7 +180,8 @@ class ConnectionService:
             )
             verdicts = {pair: decisions.verdicts[number] for number, pair in enumerate(fresh)}
             decided = {pair: verdict for pair, verdict in verdicts.items() if isinstance(verdict, Verdict)}
-            recorded = self._record_all(handles, decided)
+            with self._settled_aside():
+                recorded = self._record_all(handles, decided)
         pairs = []
         for pair in pairs_of_team:
             first, second = handles[pair[0]], handles[pair[1]]
@@ -189,6 +193,15 @@ class ConnectionService:
             else:
                 pairs.append(TeamPair(first, second, remembered.get(pair) or recorded[pair]))
         return TeamAnswer(tuple(pairs), decisions.follow_reads)
+
+    @contextmanager
+    def _settled_aside(self) -> Iterator[None]:
+        """X is done with: what the answer reserved and X did not bill is given back while the block runs."""
+        settling = self._executor.submit(in_this_context(settle_current))
+        try:
+            yield
+        finally:
+            settling.exception()
 
     def _remembered(self, pair: Pair, max_age: timedelta) -> Answer | None:
         return remembered(self._register, pair, max_age, self._clock(), self._on_register_trouble)

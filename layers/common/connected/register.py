@@ -20,6 +20,8 @@ from connected.handles import Pair
 from connected.models import Record, Verdict
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
     from connected.spending import DayLimits
@@ -84,6 +86,7 @@ class DynamoDBRegister:
         self._clock = clock
         self._suffix = suffix
         self._retention = timedelta(days=retention_days) if retention_days > 0 else None
+        self._counter_thread: ThreadPoolExecutor | None = None
 
     def record(self, pair: Pair, verdict: Verdict) -> Record:
         for _attempt in range(WRITE_ATTEMPTS):
@@ -156,25 +159,42 @@ class DynamoDBRegister:
         return frozenset(found)
 
     def reserve_x_users(self, day: date, caller: str | None, users: int, limits: "DayLimits") -> int | None:
-        """Adds `users` to the day's counter of the caller, then of the service, each only if it stays within its
-        limit (a condition: DynamoDB's conditions cannot add, so the count is compared with the limit less the
-        reservation). When the service's refuses, the caller's is given back. Raises `BudgetRefused`; returns
-        the caller's count after (None without a caller)."""
-        caller_count = None
+        """Adds `users` to the day's counters of the caller and of the service, side by side, each only if it
+        stays within its limit (a condition: DynamoDB's conditions cannot add, so the count is compared with the
+        limit less the reservation). When one refuses, what the other added is given back. Raises
+        `BudgetRefused`, the caller's first; returns the caller's count after (None without a caller)."""
+        service = self._beside(self._add_within, _spend_key(day, None), users, limits.service, False)
+        caller_count: int | None = None
+        caller_refusal: BaseException | None = None
         if caller is not None:
-            caller_count = self._add_within(_spend_key(day, caller), users, limits.per_caller, by_caller=True)
-        try:
-            self._add_within(_spend_key(day, None), users, limits.service, by_caller=False)
-        except (BudgetRefused, RegisterUnavailableError):
-            if caller is not None:
-                self._add(_spend_key(day, caller), -users)
-            raise
-        return caller_count
+            try:
+                caller_count = self._add_within(_spend_key(day, caller), users, limits.per_caller, True)
+            except (BudgetRefused, RegisterUnavailableError) as refused:
+                caller_refusal = refused
+        service_failure = service.exception()
+        failure = caller_refusal or service_failure
+        if failure is None:
+            return caller_count
+        if service_failure is None:
+            self._add(_spend_key(day, None), -users)
+        if caller is not None and caller_refusal is None:
+            self._add(_spend_key(day, caller), -users)
+        raise failure
 
     def give_back_x_users(self, day: date, caller: str | None, users: int) -> int | None:
-        """Takes `users` off the day's counters; the caller's count after, or None without a caller."""
-        self._add(_spend_key(day, None), -users)
-        return self._add(_spend_key(day, caller), -users) if caller is not None else None
+        """Takes `users` off the day's counters, side by side; the caller's count after, or None without one."""
+        service = self._beside(self._add, _spend_key(day, None), -users)
+        caller_count = self._add(_spend_key(day, caller), -users) if caller is not None else None
+        service.result()
+        return caller_count
+
+    def _beside[T](self, operation: Callable[..., T], *args: Any) -> "Future[T]":
+        """Runs `operation` on the register's own thread while the caller's thread makes the other call."""
+        if self._counter_thread is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._counter_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="register")
+        return self._counter_thread.submit(operation, *args)
 
     def x_users_billed(self, day: date, caller: str | None = None) -> int:
         """The day's count of X users billed, of the caller or, without one, of the service."""

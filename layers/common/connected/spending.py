@@ -211,6 +211,14 @@ def spending_of(spending: Spending) -> Iterator[Spending]:
         spending.settle()
 
 
+def settle_current() -> None:
+    """Gives back now what the answer under way reserved and X did not bill: called once its X requests are
+    over, so that the give-back runs while the answer is recorded."""
+    spending = _current.get()
+    if spending is not None:
+        spending.settle()
+
+
 def reserve(users: int) -> None:
     """Called by the X client before a request that may bill up to `users`; nothing without a spending."""
     spending = _current.get()
