@@ -103,23 +103,13 @@ class DynamoDBRegister:
             if self._retention is not None:
                 item[EXPIRY] = {"N": str(int((written_at + self._retention).timestamp()))}
             try:
-                self._client.put_item(
-                    TableName=self._table_name,
-                    Item=item,
-                    ConditionExpression="attribute_not_exists(#pair)",
-                    ExpressionAttributeNames=_KEY_NAMES,
-                )
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                    continue
+                written = _put_new(self._client, self._table_name, item)
+            except (ClientError, BotoCoreError) as error:
                 raise RegisterUnavailableError(
                     "the register could not record the answer; nothing was stored"
                 ) from error
-            except BotoCoreError as error:
-                raise RegisterUnavailableError(
-                    "the register could not record the answer; nothing was stored"
-                ) from error
-            return Record(written_at, verdict)
+            if written:
+                return Record(written_at, verdict)
         raise RegisterUnavailableError("the register could not record the answer; nothing was stored")
 
     def latest(self, pair: Pair) -> Record | None:
@@ -232,7 +222,7 @@ class DynamoDBRegister:
         try:
             return self._add(key, users, condition, {":room": {"N": str(limit - users)}} if limit else {})
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if _condition_failed(error):
                 raise BudgetRefused(by_caller) from None
             raise RegisterUnavailableError("the day's count of X users billed could not be updated") from error
 
@@ -261,10 +251,7 @@ class DynamoDBRegister:
             updated = self._client.update_item(**update)
             return int(updated["Attributes"][SPEND_COUNT]["N"])
         except ClientError as error:
-            if (
-                condition is not None
-                and error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
-            ):
+            if condition is not None and _condition_failed(error):
                 raise
             raise RegisterUnavailableError("the day's count of X users billed could not be updated") from error
         except (BotoCoreError, KeyError, ValueError) as error:
@@ -366,18 +353,7 @@ class RegisterAdmin:
         """Puts `handle` on the objection list with today's date (UTC); False when it already was, and its
         first date is kept."""
         item = {**_objection_key(handle.lower()), OBJECTED_ON: {"S": self._clock().astimezone(UTC).date().isoformat()}}
-        try:
-            self._client.put_item(
-                TableName=self._table_name,
-                Item=item,
-                ConditionExpression="attribute_not_exists(#pair)",
-                ExpressionAttributeNames=_KEY_NAMES,
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return _put_new(self._client, self._table_name, item)
 
     def withdraw_objection(self, handle: str) -> date | None:
         """Takes `handle` off the objection list; the day it had been added, or None when it was not on it."""
@@ -451,7 +427,7 @@ class RegisterAdmin:
                 ExpressionAttributeValues={":first": {"S": first}, ":second": {"S": second}},
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if _condition_failed(error):
                 return False
             raise
         return True
@@ -479,6 +455,26 @@ class RegisterAdmin:
             }
             found.extend(_batch_get(self._client, self._table_name, request))
         return sorted(found, key=lambda key: (key[PARTITION_KEY]["S"], key[SORT_KEY]["S"]))
+
+
+def _condition_failed(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def _put_new(client: "DynamoDBClient", table_name: str, item: dict[str, Any]) -> bool:
+    """Puts `item` unless an item with its key exists; False when one did."""
+    try:
+        client.put_item(
+            TableName=table_name,
+            Item=item,
+            ConditionExpression="attribute_not_exists(#pair)",
+            ExpressionAttributeNames=_KEY_NAMES,
+        )
+    except ClientError as error:
+        if _condition_failed(error):
+            return False
+        raise
+    return True
 
 
 def _spend_key(day: date, caller: str | None) -> dict[str, Any]:
