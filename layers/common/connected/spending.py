@@ -147,6 +147,8 @@ class Spending:
                 count = self._counters().give_back_x_users(self._day, self.caller, unused)
             except RegisterUnavailableError as error:
                 self._on_register_trouble("give back X users reserved and not billed", error)
+                with self._lock:
+                    self._caller_count = None
                 return
             with self._lock:
                 self._caller_count = count
