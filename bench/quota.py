@@ -22,7 +22,7 @@ import responses
 from moto import mock_aws
 
 from bench.report import text_table
-from connected.connection import ConnectionService, ReadLimits
+from connected.connection import ConnectionService
 from connected.credentials import Credentials
 from connected.errors import ConnectedError
 from connected.factory import real_upstreams
@@ -143,10 +143,11 @@ def demo_day(seed: int = 7, developers: int = 300) -> tuple[World, list[Asked]]:
 
 @contextmanager
 def _offline_service(
-    world: World, now: list[datetime], limits: ReadLimits | None = None
+    world: World, now: list[datetime], max_x_users_read: int | None = None
 ) -> Iterator[tuple[ConnectionService, FakeUpstreams]]:
     """The connection check with the real clients, GitHub and X from `world`, the register in moto (whatever
-    DynamoDB server the environment names), the environment restored afterwards."""
+    DynamoDB server the environment names), the environment restored afterwards; `max_x_users_read` as the
+    service's default setting unless given."""
     dummy = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "eu-west-1"}
     with (
         mock.patch.dict(os.environ, dummy),
@@ -162,8 +163,12 @@ def _offline_service(
         upstreams = FakeUpstreams(http, world)
         clients = real_upstreams(Settings(table_name=table), Credentials("bench", "bench"))
         register = DynamoDBRegister(client, table, clock=lambda: now[0])
-        limits = limits or ReadLimits(per_answer=Settings(table_name=table).max_x_users_read)
-        yield ConnectionService(clients.github, clients.x, register, executor, limits, clock=lambda: now[0]), upstreams
+        if max_x_users_read is None:
+            max_x_users_read = Settings(table_name=table).max_x_users_read
+        service = ConnectionService(
+            clients.github, clients.x, register, executor, max_x_users_read, clock=lambda: now[0]
+        )
+        yield service, upstreams
 
 
 def count_day(label: str, world: World, asked: list[Asked], max_age: timedelta | None) -> DayCount:
@@ -218,7 +223,7 @@ def team_against_pairs() -> tuple[int, int]:
         )
     read: list[int] = []
     for ask_as_team in (True, False):
-        with _offline_service(world, [DAY], ReadLimits()) as (service, upstreams):
+        with _offline_service(world, [DAY], max_x_users_read=0) as (service, upstreams):
             upstreams.list_named_accounts_last()
             if ask_as_team:
                 service.team(team)

@@ -1,5 +1,5 @@
 """GitHub and X served over real TLS connections on 127.0.0.1, from the fake world of
-tests/support/upstreams.py, counting the connections the clients open: what proves that a warm container
+local/upstreams.py, counting the connections the clients open: what proves that a warm container
 reuses its upstream connections, which `responses` (faking above the connection pool) cannot show."""
 
 import socket

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from connected.connection import ConnectionService, ReadLimits, common_organisations
+from connected.connection import ConnectionService, common_organisations
 from connected.errors import (
     FollowsUnreadableError,
     ListUnreadableError,
@@ -21,7 +21,7 @@ from local.world import Developer, InMemoryRegister, World, WorldGitHub, WorldX
 
 
 class Harness:
-    def __init__(self, limits: ReadLimits | None = None) -> None:
+    def __init__(self, max_x_users_read: int = 0) -> None:
         self.world = World()
         self.github = WorldGitHub(self.world)
         self.x = WorldX(self.world)
@@ -32,7 +32,7 @@ class Harness:
             self.x,
             self.register,
             ThreadPoolExecutor(max_workers=2),
-            limits or ReadLimits(),
+            max_x_users_read,
             on_register_trouble=lambda operation, _error: self.troubles.append(operation),
         )
 
@@ -239,7 +239,7 @@ def test_common_organisations_ignore_case_keep_github_spelling_and_sort() -> Non
 
 def test_a_direction_whose_lists_are_all_longer_than_the_budget_is_refused_before_any_read() -> None:
     # Given a budget of 100 users, and both lists that could tell whether alice follows bob hold more
-    harness = Harness(ReadLimits(per_answer=100))
+    harness = Harness(max_x_users_read=100)
     harness.developer("alice", organisations=["Acme"], follows=["bob"], other_following=150)
     harness.developer("bob", organisations=["Acme"], follows=["alice"], other_followers=200)
 
@@ -258,7 +258,7 @@ def test_a_direction_whose_lists_are_all_longer_than_the_budget_is_refused_befor
 
 def test_a_budget_met_while_reading_stops_the_read_and_refuses_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given X's counts say alice follows 50, but her list holds 1,500 (counts can lag the lists)
-    harness = Harness(ReadLimits(per_answer=1000))
+    harness = Harness(max_x_users_read=1000)
     alice = harness.developer("alice", organisations=["Acme"], follows=["bob"], other_following=1500)
     harness.developer("bob", organisations=["Acme"], follows=["alice"], other_followers=5000, other_following=3000)
     listed = harness.world.following_ids
@@ -288,7 +288,7 @@ def _lagging_counts(find_accounts: Any, name: str, following: int) -> Any:
 
 
 def test_no_budget_reads_as_far_as_the_lists_go() -> None:
-    harness = Harness(ReadLimits(per_answer=0))
+    harness = Harness(max_x_users_read=0)
     harness.developer("alice", organisations=["Acme"], follows=["bob"], other_following=2500, other_followers=2500)
     harness.developer("bob", organisations=["Acme"], follows=["alice"], other_following=2500, other_followers=2500)
 

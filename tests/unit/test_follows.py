@@ -15,7 +15,7 @@ NAMES = ["ann", "bea", "cal", "dan", "eve", "fay"]
 
 
 def planned(
-    world: World, handles: list[str], budget: int = 0, pairs: list[tuple[str, str]] | None = None
+    world: World, handles: list[str], max_x_users_read: int = 0, pairs: list[tuple[str, str]] | None = None
 ) -> tuple[dict[int, bool | UndecidableError], WorldX]:
     """The planner's verdicts for `pairs` (every pair of `handles` by default), and the X it read."""
     x = WorldX(world)
@@ -23,7 +23,7 @@ def planned(
     asked: list[tuple[XAccount, XAccount]] = [
         (accounts[a], accounts[b]) for a, b in (pairs if pairs is not None else combinations(handles, 2))
     ]
-    return FollowPlanner(x, budget).mutual_follows(asked).mutual, x
+    return FollowPlanner(x, max_x_users_read).mutual_follows(asked).mutual, x
 
 
 def test_one_following_list_decides_a_direction_for_every_other_member() -> None:
@@ -64,7 +64,7 @@ def test_why_a_pair_cannot_be_told() -> None:
 
     both_protected, _ = planned(world, ["ann", "bea"])
     unreadable, _ = planned(world, ["cal", "dan"])
-    over_budget, _ = planned(world, ["eve", "fay"], budget=500)
+    over_budget, _ = planned(world, ["eve", "fay"], max_x_users_read=500)
 
     assert isinstance(both_protected[0], FollowsUnreadableError)
     assert isinstance(unreadable[0], ListUnreadableError)

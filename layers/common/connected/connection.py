@@ -81,15 +81,6 @@ class TeamAnswer(NamedTuple):
         return body
 
 
-class ReadLimits(NamedTuple):
-    """Follow-list users one answer may read (MAX_X_USERS_READ); 0: no limit."""
-
-    per_answer: int = 0
-
-
-NO_LIMITS = ReadLimits()
-
-
 class _Stage1(NamedTuple):
     organisations: Mapping[str, list[str] | None]
     accounts: Mapping[str, XAccount]
@@ -117,7 +108,7 @@ class ConnectionService:
         x: XDirectory,
         register: AnswerRegister,
         executor: Executor,
-        limits: ReadLimits = NO_LIMITS,
+        max_x_users_read: int = 0,
         on_register_trouble: Callable[[str, Exception], None] = _ignore,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
@@ -128,7 +119,7 @@ class ConnectionService:
         self._x = x
         self._register = register
         self._executor = executor
-        self._limits = limits
+        self._max_x_users_read = max_x_users_read
         self._on_register_trouble = on_register_trouble
         self._clock = clock
 
@@ -252,7 +243,7 @@ class ConnectionService:
             (stage1.accounts[handles[pairs[number][0]].lower()], stage1.accounts[handles[pairs[number][1]].lower()])
             for number in sharing
         ]
-        follows = FollowPlanner(self._x, self._limits.per_answer).mutual_follows(accounts)
+        follows = FollowPlanner(self._x, self._max_x_users_read).mutual_follows(accounts)
         for position, (number, organisations) in enumerate(sharing.items()):
             mutual = follows.mutual[position]
             if isinstance(mutual, UndecidableError):

@@ -84,9 +84,10 @@ class ListUnreadableError(UndecidableError):
 class OverBudgetError(UndecidableError):
     """A direction that cannot be decided within what is left of the answer's X read budget."""
 
-    def __init__(self, follower: str, followed: str, budget: int, x_users_read: int) -> None:
+    def __init__(self, follower: str, followed: str, max_x_users_read: int, x_users_read: int) -> None:
         super().__init__(
-            f"cannot tell whether {follower} follows {followed} on twitter within the read budget of {budget} users"
+            f"cannot tell whether {follower} follows {followed} on twitter within the read budget of "
+            f"{max_x_users_read} users"
         )
         self.x_users_read = x_users_read
 

@@ -133,7 +133,7 @@ def remembered_answer(dev1: str, dev2: str, max_age: timedelta, observer: Servic
 
 
 def _build(credentials: Credentials, observer: ServiceObserver | None) -> _Built:
-    from connected.connection import ConnectionService, ReadLimits
+    from connected.connection import ConnectionService
 
     upstreams = real_upstreams(settings(), credentials, observer.upstream_call if observer else None)
     service = ConnectionService(
@@ -141,7 +141,7 @@ def _build(credentials: Credentials, observer: ServiceObserver | None) -> _Built
         upstreams.x,
         register_store(),
         upstream_executor(),
-        ReadLimits(per_answer=settings().max_x_users_read),
+        settings().max_x_users_read,
         on_register_trouble=observer.register_trouble if observer else _ignore_trouble,
     )
     return _Built(credentials, observer, service)

@@ -75,10 +75,11 @@ def _lists_showing(follower: XAccount, followed: XAccount) -> tuple[_List, _List
 
 
 class FollowPlanner:
-    def __init__(self, x: XDirectory, budget: int = 0) -> None:
-        """`budget` caps the users all the reads of one answer may return; 0 sets no cap."""
+    def __init__(self, x: XDirectory, max_x_users_read: int = 0) -> None:
+        """`max_x_users_read` (MAX_X_USERS_READ) caps the users all the reads of one answer may return; 0 sets
+        no cap."""
         self._x = x
-        self._budget = budget
+        self._max_x_users_read = max_x_users_read
 
     def mutual_follows(self, pairs: Sequence[tuple[XAccount, XAccount]]) -> Follows:
         follows = Follows()
@@ -129,7 +130,9 @@ class FollowPlanner:
 
     def _open(self, listed: _List, closed: dict[_List, str], follows: Follows) -> bool:
         """Readable, and no longer, by X's count, than what the read budget leaves."""
-        return listed not in closed and (not self._budget or listed.size <= self._budget - follows.x_users_read)
+        return listed not in closed and (
+            not self._max_x_users_read or listed.size <= self._max_x_users_read - follows.x_users_read
+        )
 
     def _why_not(
         self,
@@ -145,7 +148,7 @@ class FollowPlanner:
             return ListUnreadableError(follower.username, followed.username, unreadable[-1], follows.x_users_read)
         if all(reason == "protected" for reason in reasons.values()):
             return FollowsUnreadableError(pair[0].username, pair[1].username)
-        return OverBudgetError(follower.username, followed.username, self._budget, follows.x_users_read)
+        return OverBudgetError(follower.username, followed.username, self._max_x_users_read, follows.x_users_read)
 
     def _readable(
         self, needed: Iterable[tuple[XAccount, XAccount]], closed: dict[_List, str], follows: Follows
@@ -167,7 +170,7 @@ class FollowPlanner:
             for direction in needed
             if listed in _lists_showing(*direction)
         }
-        left = self._budget - follows.x_users_read if self._budget else None
+        left = self._max_x_users_read - follows.x_users_read if self._max_x_users_read else None
         scan_list = self._x.following_includes if listed.relation == FOLLOWING else self._x.followers_include
         try:
             scan: FollowScan = scan_list(listed.owner, [account for account, _direction in looked_for.values()], left)

@@ -1,4 +1,4 @@
-"""Values that cross the package's seams: answers, register records, X accounts, follow-list scans."""
+"""Values that cross the package's seams: verdicts, register records, X accounts, follow-list scans."""
 
 from datetime import datetime
 from typing import NamedTuple
