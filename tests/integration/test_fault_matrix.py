@@ -1,6 +1,6 @@
 """The fault matrix: every kind of upstream trouble, for GitHub and X, becomes its documented status and an
-errors body naming the service, with no traceback and nothing recorded. The README's fault table is this
-table."""
+errors body naming the service, with no traceback and nothing recorded. The fault table of
+docs/reliability-and-security.md (Faults) is this table."""
 
 import time
 from dataclasses import dataclass
