@@ -165,9 +165,7 @@ def _offline_service(
         register = DynamoDBRegister(client, table, clock=lambda: now[0])
         if max_x_users_read is None:
             max_x_users_read = Settings(table_name=table).max_x_users_read
-        service = ConnectionService(
-            clients.github, clients.x, register, executor, max_x_users_read, clock=lambda: now[0]
-        )
+        service = ConnectionService(clients, register, executor, max_x_users_read, clock=lambda: now[0])
         yield service, upstreams
 
 

@@ -67,7 +67,7 @@ def demo_examples(world: World) -> list[Example]:
     upstreams = real_upstreams(Settings(table_name="demo"), Credentials(DEMO_TOKEN, DEMO_TOKEN))
     with serving(world), ThreadPoolExecutor(max_workers=2, thread_name_prefix="demo-examples") as executor:
         # The examples' answers go to a register of their own, not to the one the user is about to read.
-        service = ConnectionService(upstreams.github, upstreams.x, InMemoryRegister(), executor)
+        service = ConnectionService(upstreams, InMemoryRegister(), executor)
         for dev1, dev2 in combinations(handles, 2):
             status, body = _answer(service, dev1, dev2)
             if status != 200:

@@ -13,9 +13,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from connected.callers import caller_of
 from connected.contract import REALTIME_RESPONSES, TEAM_RESPONSES
 from connected.deadline import Deadline
-from connected.factory import connection_service, objections, remembered_answer, spending
+from connected.factory import connection_service, spending
 from connected.freshness import max_age_from
-from connected.handles import refuse_without_calls, team_handles
+from connected.handles import team_handles
 from connected.http import install_error_handlers, install_route_fallback, json_response, path_handle
 from connected.settings import metrics_namespace
 from connected.spending import spending_of
@@ -44,11 +44,8 @@ def realtime(dev1: str, dev2: str) -> Response[str]:
     dev1, dev2 = path_handle(dev1), path_handle(dev2)
     logger.append_keys(dev1=dev1, dev2=dev2)
     max_age = max_age_from(app.current_event.query_string_parameters)
-    refuse_without_calls([dev1, dev2])
-    objections().refuse([dev1, dev2])
-    answer = remembered_answer(dev1, dev2, max_age, telemetry) if max_age is not None else None
-    if answer is None:
-        answer = connection_service(telemetry).answer(dev1, dev2, Deadline.for_invocation(app.lambda_context))
+    deadline = Deadline.for_invocation(app.lambda_context)
+    answer = connection_service(telemetry).answer(dev1, dev2, deadline, max_age)
     telemetry.answered(answer)
     age = {"Age": str(answer.age_seconds(datetime.now(UTC)))} if answer.from_register else {}
     return json_response(answer.verdict.to_json(), headers=age)
@@ -67,10 +64,8 @@ def team(handles: str) -> Response[str]:
     members = team_handles(path_handle(handles))
     logger.append_keys(team=members)
     max_age = max_age_from(app.current_event.query_string_parameters)
-    refuse_without_calls(members)
-    objected = objections().objected(members)
     deadline = Deadline.for_invocation(app.lambda_context)
-    answer = connection_service(telemetry).team(members, deadline, max_age, objected)
+    answer = connection_service(telemetry).team(members, deadline, max_age)
     telemetry.team_answered(answer)
     return json_response(answer.to_json())
 

@@ -16,6 +16,7 @@ from connected.credentials import Credentials
 from connected.errors import CallerBudgetSpentError
 from connected.factory import real_upstreams
 from connected.handles import Pair
+from connected.ports import Upstreams
 from connected.register import DynamoDBRegister
 from connected.settings import Settings
 from connected.spending import DayLimits, Spending, spending_of
@@ -46,7 +47,7 @@ def test_concurrent_answers_for_one_pair_are_all_kept_distinct_and_in_write_orde
     world.add(Developer("bob", organisations=["Acme"], follows=["alice"]))
     client = boto3.client("dynamodb", endpoint_url=dynalite, config=Config(max_pool_connections=CALLS))
     store = DynamoDBRegister(client, TABLE)
-    service = ConnectionService(WorldGitHub(world), WorldX(world), store, ThreadPoolExecutor(max_workers=4))
+    service = ConnectionService(Upstreams(WorldGitHub(world), WorldX(world)), store, ThreadPoolExecutor(max_workers=4))
     start_together = threading.Barrier(CALLS)
 
     def answer(_call: int) -> bool:
@@ -75,7 +76,7 @@ def test_concurrent_answers_of_one_caller_never_spend_past_its_budget_and_are_co
     client = boto3.client("dynamodb", endpoint_url=dynalite, config=Config(max_pool_connections=CALLERS * 2))
     store = DynamoDBRegister(client, TABLE)
     clients = real_upstreams(Settings(table_name=TABLE), Credentials("x-bearer-token-for-tests", "github-token"))
-    service = ConnectionService(clients.github, clients.x, store, ThreadPoolExecutor(max_workers=CALLERS))
+    service = ConnectionService(clients, store, ThreadPoolExecutor(max_workers=CALLERS))
     limits = DayLimits(service=1_000, per_caller=150)
     start_together = threading.Barrier(CALLERS)
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from connected import factory
 from connected.register import DynamoDBRegister
 from local.upstreams import FakeUpstreams
 from tests.support.handlers import Invoke
@@ -222,3 +223,24 @@ def test_the_read_budget_covers_the_whole_team(
     assert upstreams.x_users_returned <= 2500
     assert answer.body["undecided"]
     assert all("within the read budget of 2500 users" in pair["reason"] for pair in answer.body["undecided"])
+
+
+def test_a_team_whose_pairs_are_all_in_the_register_needs_no_credentials(
+    upstreams: FakeUpstreams, realtime: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a recorded team answer, then a container whose credentials secret cannot be read
+    for name in ("ada", "grace", "alan"):
+        upstreams.developer(name, organisations=["pioneers"], follows=["ada", "grace", "alan"])
+    assert realtime("/connected/team/ada,grace,alan").status == 200
+    factory.reset()
+    monkeypatch.delenv("TWITTER_BEARER_TOKEN")
+    monkeypatch.setenv("CREDENTIALS_SECRET_ARN", "arn:aws:secretsmanager:eu-west-1:000000000000:secret:gone")
+    upstreams.requests.clear()
+
+    # When the team is asked with max_age
+    remembered = realtime("/connected/team/ada,grace,alan?max_age=600")
+
+    # Then every pair comes from the register, with no token and no upstream call
+    assert remembered.status == 200
+    assert [pair["connected"] for pair in remembered.body["pairs"]] == [True, True, True]
+    assert sum(len(sent) for sent in upstreams.requests.values()) == 0

@@ -17,6 +17,7 @@ from connected.errors import (
     UpstreamError,
 )
 from connected.models import Verdict
+from connected.ports import Upstreams
 from local.world import Developer, InMemoryRegister, World, WorldGitHub, WorldX
 
 
@@ -28,8 +29,7 @@ class Harness:
         self.register = InMemoryRegister()
         self.troubles: list[str] = []
         self.service = ConnectionService(
-            self.github,
-            self.x,
+            Upstreams(self.github, self.x),
             self.register,
             ThreadPoolExecutor(max_workers=2),
             max_x_users_read,
@@ -187,7 +187,9 @@ def test_an_upstream_failure_is_not_dressed_up_as_an_unknown_user(harness: Harne
 
     harness.developer("alice", organisations=["Acme"], on_x=False)
     harness.developer("bob", organisations=["Acme"])
-    service = ConnectionService(BrokenGitHub(harness.world), harness.x, harness.register, ThreadPoolExecutor(1))
+    service = ConnectionService(
+        Upstreams(BrokenGitHub(harness.world), harness.x), harness.register, ThreadPoolExecutor(1)
+    )
 
     with pytest.raises(UpstreamError):
         service.answer("alice", "bob")

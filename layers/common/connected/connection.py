@@ -7,7 +7,7 @@ at most once, the cheapest that can still decide something first, within the ans
 (`follows.py`). What X bills is kept within the day's budgets by the X client itself (`spending.py`).
 """
 
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -25,7 +25,8 @@ from connected.errors import (
 from connected.follows import FollowPlanner, ListRead
 from connected.handles import Pair, can_be_github_login, can_be_x_username, refuse_without_calls
 from connected.models import Record, Verdict, XAccount
-from connected.ports import AnswerRegister, GitHubDirectory, XDirectory
+from connected.objections import Objections
+from connected.ports import AnswerRegister, Upstreams, XDirectory
 from connected.spending import settle_current
 
 
@@ -104,24 +105,28 @@ def _utc_now() -> datetime:
 class ConnectionService:
     def __init__(
         self,
-        github: GitHubDirectory,
-        x: XDirectory,
+        upstreams: Upstreams | Callable[[], Upstreams],
         register: AnswerRegister,
         executor: Executor,
         max_x_users_read: int = 0,
         on_register_trouble: Callable[[str, Exception], None] = _ignore,
         clock: Callable[[], datetime] = _utc_now,
+        objections: Objections | None = None,
     ) -> None:
-        """`executor` runs the upstream calls of stage 1 and the register's calls side by side: it needs a
+        """`upstreams`, GitHub and X, or what gives them at the start of each fresh answer (on the calling
+        thread, never for an answer from the register: the real clients need the tokens). `executor` runs the
+        upstream calls of stage 1 and the register's calls side by side: it needs a
         thread for each developer of the largest team. `on_register_trouble` hears of the register reads that
-        failed without failing the answer (an answer from the register). `clock` tells the age of records."""
-        self._github = github
-        self._x = x
+        failed without failing the answer (an answer from the register). `clock` tells the age of records.
+        `objections`, the objection list, is read before anything about a handle is asked of an upstream or read
+        from the register; None: no list (tests, the demo)."""
+        self._upstreams = upstreams if callable(upstreams) else lambda: upstreams
         self._register = register
         self._executor = executor
         self._max_x_users_read = max_x_users_read
         self._on_register_trouble = on_register_trouble
         self._clock = clock
+        self._objections = objections
 
     def answer(
         self, dev1: str, dev2: str, deadline: Deadline | None = None, max_age: timedelta | None = None
@@ -131,6 +136,8 @@ class ConnectionService:
 
         Upstream calls give up at `deadline` (an `UpstreamTimeoutError`), leaving time to reply."""
         refuse_without_calls([dev1, dev2])
+        if self._objections is not None:
+            self._objections.refuse([dev1, dev2])
         with deadline_of(deadline):
             remembered = self._remembered(Pair.of(dev1, dev2), max_age) if max_age is not None else None
             if remembered is not None:
@@ -148,13 +155,13 @@ class ConnectionService:
         handles: Sequence[str],
         deadline: Deadline | None = None,
         max_age: timedelta | None = None,
-        objected: Collection[str] = frozenset(),
     ) -> TeamAnswer:
         """Every pair of the team, in the order the handles were given: each from the register when young
         enough, the others decided together, every follow list read at most once; the decided ones recorded
         side by side. A pair that cannot be told is listed as undecided, with its reason; so is every pair
-        naming a handle of `objected` (lower-cased), which is neither looked up nor read from the register."""
+        naming a handle on the objection list, which is neither looked up nor read from the register."""
         refuse_without_calls(handles)
+        objected = self._objections.objected(handles) if self._objections is not None else frozenset()
         pairs_of_team = list(combinations(range(len(handles)), 2))
         objectors = {index for index, handle in enumerate(handles) if handle.lower() in objected}
         barred = {pair for pair in pairs_of_team if objectors.intersection(pair)}
@@ -225,11 +232,14 @@ class ConnectionService:
     def _decide(self, handles: Sequence[str], pairs: list[tuple[int, int]]) -> _Decisions:
         """Fresh verdicts for `pairs` of `handles` (indexes): stage 1, then the follow lists the pairs that share
         an organisation need."""
-        stage1 = self._look_up(handles)
+        upstreams = self._upstreams()
+        stage1 = self._look_up(upstreams, handles)
         _raise_for_unknown_users(handles, stage1)
-        return self._decisions(handles, pairs, stage1)
+        return self._decisions(upstreams.x, handles, pairs, stage1)
 
-    def _decisions(self, handles: Sequence[str], pairs: list[tuple[int, int]], stage1: _Stage1) -> _Decisions:
+    def _decisions(
+        self, x: XDirectory, handles: Sequence[str], pairs: list[tuple[int, int]], stage1: _Stage1
+    ) -> _Decisions:
         verdicts: dict[int, Verdict | UndecidableError] = {}
         sharing: dict[int, tuple[str, ...]] = {}
         for number, (first, second) in enumerate(pairs):
@@ -243,7 +253,7 @@ class ConnectionService:
             (stage1.accounts[handles[pairs[number][0]].lower()], stage1.accounts[handles[pairs[number][1]].lower()])
             for number in sharing
         ]
-        follows = FollowPlanner(self._x, self._max_x_users_read).mutual_follows(accounts)
+        follows = FollowPlanner(x, self._max_x_users_read).mutual_follows(accounts)
         for position, (number, organisations) in enumerate(sharing.items()):
             mutual = follows.mutual[position]
             if isinstance(mutual, UndecidableError):
@@ -254,9 +264,9 @@ class ConnectionService:
                 )
         return _Decisions(verdicts, tuple(follows.reads))
 
-    def _look_up(self, handles: Sequence[str]) -> _Stage1:
+    def _look_up(self, upstreams: Upstreams, handles: Sequence[str]) -> _Stage1:
         github_futures = {
-            login: self._executor.submit(in_this_context(self._github.organisations), login)
+            login: self._executor.submit(in_this_context(upstreams.github.organisations), login)
             for login in handles
             if can_be_github_login(login)
         }
@@ -264,7 +274,7 @@ class ConnectionService:
         x_error: ConnectedError | None = None
         accounts: Mapping[str, XAccount] = {}
         try:
-            accounts = self._x.find_accounts(x_usernames) if x_usernames else {}
+            accounts = upstreams.x.find_accounts(x_usernames) if x_usernames else {}
         except ConnectedError as error:
             x_error = error
         organisations: dict[str, list[str] | None] = dict.fromkeys(handles)

@@ -9,24 +9,22 @@ loads them on its first answer. `make bench` measures what each function's cold 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from aws_lambda_powertools import Logger
 
-from connected.handles import MAX_TEAM, Pair
+from connected.handles import MAX_TEAM
+from connected.ports import Upstreams
 from connected.settings import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from concurrent.futures import ThreadPoolExecutor
-    from datetime import timedelta
 
-    from connected.connection import Answer, ConnectionService
+    from connected.connection import ConnectionService
     from connected.credentials import Credentials
     from connected.objections import Objections
-    from connected.ports import GitHubDirectory, XDirectory
     from connected.register import DynamoDBRegister
     from connected.spending import DayLimits, Spending
     from connected.telemetry import UpstreamCall
@@ -39,11 +37,6 @@ UPSTREAM_THREADS = MAX_TEAM
 logger = Logger(child=True)
 
 
-class Upstreams(NamedTuple):
-    github: GitHubDirectory
-    x: XDirectory
-
-
 class ServiceObserver(Protocol):
     """Hears of every upstream request the real clients make, and of register trouble that fails no answer."""
 
@@ -53,13 +46,19 @@ class ServiceObserver(Protocol):
 
 
 class _Built(NamedTuple):
-    credentials: Credentials
     observer: ServiceObserver | None
     service: ConnectionService
 
 
+class _Clients(NamedTuple):
+    credentials: Credentials
+    observe: UpstreamObserver | None
+    upstreams: Upstreams
+
+
 _lock = threading.Lock()
 _built: _Built | None = None
+_clients: _Clients | None = None
 
 
 @cache
@@ -90,16 +89,27 @@ def upstream_executor() -> ThreadPoolExecutor:
 
 
 def connection_service(observer: ServiceObserver | None = None) -> ConnectionService:
-    """The service for this invocation, built with `observer`; built again only when the credentials change
-    (a rotated secret) or another observer is given."""
+    """The service for this invocation, built with `observer` (again only when another is given). Building it
+    reads no token: the service asks `current_upstreams` for the GitHub and X clients at the start of each fresh
+    answer, so an answer from the register, or one refused before any upstream call, never needs the secret."""
     global _built
-    from connected.credentials import load_credentials
-
     with _lock:
-        credentials = load_credentials(settings().credentials_secret_id)
-        if _built is None or _built.credentials != credentials or _built.observer is not observer:
-            _built = _build(credentials, observer)
+        if _built is None or _built.observer is not observer:
+            _built = _Built(observer, _build(observer))
         return _built.service
+
+
+def current_upstreams(observe: UpstreamObserver | None = None) -> Upstreams:
+    """The GitHub and X clients for the current tokens: built again only when they change (a rotated secret,
+    read at most every five minutes) or another observer is given."""
+    global _clients
+    with _lock:
+        from connected.credentials import load_credentials
+
+        credentials = load_credentials(settings().credentials_secret_id)
+        if _clients is None or _clients.credentials != credentials or _clients.observe is not observe:
+            _clients = _Clients(credentials, observe, real_upstreams(settings(), credentials, observe))
+        return _clients.upstreams
 
 
 def spending(caller: str | None, observer: ServiceObserver) -> Spending:
@@ -124,27 +134,18 @@ def day_limits() -> DayLimits:
     )
 
 
-def remembered_answer(dev1: str, dev2: str, max_age: timedelta, observer: ServiceObserver) -> Answer | None:
-    """A pair's answer from the register, when young enough. It needs neither the tokens nor the upstream
-    clients, so it is given even when the credentials secret cannot be read, and without building them."""
-    from connected.connection import remembered
-
-    return remembered(register_store(), Pair.of(dev1, dev2), max_age, datetime.now(UTC), observer.register_trouble)
-
-
-def _build(credentials: Credentials, observer: ServiceObserver | None) -> _Built:
+def _build(observer: ServiceObserver | None) -> ConnectionService:
     from connected.connection import ConnectionService
 
-    upstreams = real_upstreams(settings(), credentials, observer.upstream_call if observer else None)
-    service = ConnectionService(
-        upstreams.github,
-        upstreams.x,
+    observe = observer.upstream_call if observer else None
+    return ConnectionService(
+        lambda: current_upstreams(observe),
         register_store(),
         upstream_executor(),
         settings().max_x_users_read,
         on_register_trouble=observer.register_trouble if observer else _ignore_trouble,
+        objections=objections(),
     )
-    return _Built(credentials, observer, service)
 
 
 def _ignore_trouble(_operation: str, _error: Exception) -> None:
@@ -182,9 +183,10 @@ def _warn_of_anonymous_github() -> None:
 
 def reset() -> None:
     """Forgets everything built, as a new container would (tests change the environment between cases)."""
-    global _built
+    global _built, _clients
     with _lock:
         _built = None
+        _clients = None
     settings.cache_clear()
     register_store.cache_clear()
     objections.cache_clear()

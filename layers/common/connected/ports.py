@@ -3,7 +3,7 @@ real services alike."""
 
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from connected.handles import Pair
 from connected.models import FollowScan, Record, Verdict, XAccount
@@ -32,6 +32,11 @@ class XDirectory(Protocol):
     ) -> FollowScan:
         """Reads `account`'s followers list, likewise."""
         ...
+
+
+class Upstreams(NamedTuple):
+    github: GitHubDirectory
+    x: XDirectory
 
 
 class AnswerRegister(Protocol):
