@@ -9,7 +9,7 @@ answer. Metric names are the contract with the template's alarms and dashboards.
 | UpstreamLatency | Milliseconds | upstream | their durations |
 | RegisterRecordsReturned | Count | | records in register answers |
 | TeamPairsDecided | Count | | pairs a team answer decided (from the register or fresh) |
-| RegisterTrouble | Count | operation | register calls that failed without failing an answer (the daily count) |
+| RegisterTrouble | Count | operation | register calls that failed and failed no answer (a give-back, a count read) |
 """
 
 import threading
