@@ -77,7 +77,7 @@ def test_concurrent_answers_of_one_caller_never_spend_past_its_budget_and_are_co
     store = DynamoDBRegister(client, TABLE)
     clients = real_upstreams(Settings(table_name=TABLE), Credentials("x-bearer-token-for-tests", "github-token"))
     service = ConnectionService(clients, store, ThreadPoolExecutor(max_workers=CALLERS))
-    limits = DayLimits(service=1_000, per_caller=150)
+    limits = DayLimits(service=100_000, per_caller=150)
     start_together = threading.Barrier(CALLERS)
 
     def answer(_call: int) -> str:

@@ -153,6 +153,10 @@ class DynamoDBRegister:
         stays within its limit (a condition: DynamoDB's conditions cannot add, so the count is compared with the
         limit less the reservation). When one refuses, what the other added is given back. Raises
         `BudgetRefused`, the caller's first; returns the caller's count after (None without a caller)."""
+        if caller is not None and limits.per_caller and users > limits.per_caller:
+            raise BudgetRefused(by_caller=True)
+        if limits.service and users > limits.service:
+            raise BudgetRefused(by_caller=False)
         service = self._beside(self._add_within, _spend_key(day, None), users, limits.service, False)
         caller_count: int | None = None
         caller_refusal: BaseException | None = None
