@@ -115,9 +115,9 @@ class ConnectionService:
     ) -> None:
         """`upstreams`, GitHub and X, or what gives them at the start of each fresh answer (on the calling
         thread, never for an answer from the register: the real clients need the tokens). `executor` runs the
-        upstream calls of stage 1 and the register's calls side by side: it needs a
-        thread for each developer of the largest team. `on_register_trouble` hears of the register reads that
-        failed without failing the answer (an answer from the register). `clock` tells the age of records.
+        upstream calls of stage 1 and the register's calls side by side: it needs a thread for each developer of
+        the largest team. `on_register_trouble` hears of the register reads that failed without failing the
+        answer (an answer from the register). `clock` tells the age of records.
         `objections`, the objection list, is read before anything about a handle is asked of an upstream or read
         from the register; None: no list (tests, the demo)."""
         self._upstreams = upstreams if callable(upstreams) else lambda: upstreams

@@ -18,10 +18,15 @@ PROBLEM_TYPE = "tag:connected-developers,2026:problems/{code}"
 """A stable URI per kind of problem (RFC 4151 tag URIs name without pointing anywhere); `code` is its outcome."""
 
 
-def json_response(body: object, status: int = HTTPStatus.OK, headers: Mapping[str, str] | None = None) -> Response[str]:
+def json_response(
+    body: object,
+    status: int = HTTPStatus.OK,
+    headers: Mapping[str, str] | None = None,
+    content_type: str = content_types.APPLICATION_JSON,
+) -> Response[str]:
     return Response(
         status_code=status,
-        content_type=content_types.APPLICATION_JSON,
+        content_type=content_type,
         body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
         headers=dict(headers or {}),
     )
@@ -45,12 +50,7 @@ def errors_response(
         "code": code,
         "errors": list(messages),
     }
-    return Response(
-        status_code=status,
-        content_type=PROBLEM_JSON,
-        body=json.dumps(problem, ensure_ascii=False, separators=(",", ":")),
-        headers=dict(headers or {}),
-    )
+    return json_response(problem, status, headers, PROBLEM_JSON)
 
 
 def error_response(error: ConnectedError, accept: str | None = None) -> Response[str]:

@@ -298,18 +298,15 @@ class DynamoDBRegister:
             query["Limit"] = page_size
         if after is not None:
             query["ExclusiveStartKey"] = {PARTITION_KEY: {"S": pair.key}, SORT_KEY: {"S": after}}
-        while True:
-            try:
-                page = self._client.query(**query)
-            except (ClientError, BotoCoreError) as error:
-                raise RegisterUnavailableError("the register could not be read") from error
-            for item in page.get("Items", []):
-                if not _expired(item, now):
-                    yield item[SORT_KEY]["S"], _record(item)
-            last_key = page.get("LastEvaluatedKey")
-            if not last_key:
-                return
-            query["ExclusiveStartKey"] = last_key
+        for item in _pages(self._read_page, query):
+            if not _expired(item, now):
+                yield item[SORT_KEY]["S"], _record(item)
+
+    def _read_page(self, **query: Any) -> Any:
+        try:
+            return self._client.query(**query)
+        except (ClientError, BotoCoreError) as error:
+            raise RegisterUnavailableError("the register could not be read") from error
 
 
 class Erasure(NamedTuple):
