@@ -156,9 +156,10 @@ def _table(environ: "MutableMapping[str, str]", local: bool) -> "Iterator[tuple[
         yield RegisterAdmin(new_dynamodb_client(), table), table
         return
     from local.dynamodb import LOCAL_TABLE_NAME, LocalDynamoDBError, local_run_database
+    from local.server import DATA_DIR_VARIABLE, DEFAULT_DATA_DIR
 
     try:
-        data_dir = Path(environ.get("LOCAL_DATA_DIR", "").strip() or STATE_FOLDER)
+        data_dir = Path(environ.get(DATA_DIR_VARIABLE, "").strip() or DEFAULT_DATA_DIR)
         with local_run_database(data_dir, environ) as endpoint:
             environ[ENDPOINT_VARIABLE] = endpoint
             yield RegisterAdmin(new_dynamodb_client(), LOCAL_TABLE_NAME), LOCAL_TABLE_NAME
