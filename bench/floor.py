@@ -6,8 +6,9 @@ tweepy called directly. A function's cold start against this one is what the pro
 
 The calls are those of bench/scenarios.py's COLD_START_SCENARIO (two developers whose organisations are
 disjoint): the realtime function reads the objection list for both handles (a BatchGetItem), asks GitHub for
-both developers' organisations, reserves the X lookup's two users on the caller's and the service's day
-counters (two conditional UpdateItems), asks X for both accounts, and records the answer (a PutItem); the
+both developers' organisations, reserves a lease of X users on the service's and the caller's day counts (one
+conditional UpdateItem), asks X for both accounts, gives back what the lookup did not bill (an UpdateItem) and
+records the answer (a PutItem); the
 register function reads the objection list and the pair's history (a BatchGetItem and a Query). Here they
 run one after the other: the fakes answer at once, so there is nothing to overlap.
 Each route imports its libraries when it first needs them, as the functions do: the register's never loads
@@ -26,6 +27,7 @@ from bench import bare
 
 ORGANISATIONS = "https://api.github.com/users/{}/orgs?per_page=100"
 CALLER = "ip:127.0.0.1"
+LEASE_USERS = 1000
 
 logger = Logger()
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ConnectedDevelopers"))
@@ -47,9 +49,9 @@ def realtime(dev1: str, dev2: str) -> dict[str, Any]:
     )
     if first & second:
         raise NotImplementedError("the floor answers pairs without a common organisation, as the cold start asks")
-    for counter in (f"#{CALLER}", ""):
-        reserve_x_users(dynamodb, counter, 2)
+    reserve_x_users(dynamodb, LEASE_USERS)
     bare.look_up_x_users(x, dev1, dev2)
+    reserve_x_users(dynamodb, 2 - LEASE_USERS)
     bare.record(dynamodb, dev1, dev2)
     logger.info("answered", extra={"connected": False})
     metrics.add_metric(name="Answers", unit=MetricUnit.Count, value=1)
@@ -75,17 +77,18 @@ def read_objections(dynamodb: Any, dev1: str, dev2: str) -> None:
     dynamodb.batch_get_item(RequestItems={os.environ["TABLE_NAME"]: {"Keys": keys}})
 
 
-def reserve_x_users(dynamodb: Any, counter: str, users: int) -> None:
-    """Adds `users` to today's count of X users billed (the service's, or with `counter` a caller's), within a
-    limit, as connected/register.py does."""
+def reserve_x_users(dynamodb: Any, users: int) -> None:
+    """Adds `users` (gives back, when negative) to today's counts of X users billed, the service's and the
+    caller's, each within a limit, in one update of the day's item, as connected/register.py does."""
     from datetime import UTC, datetime  # loaded with boto3
 
     dynamodb.update_item(
         TableName=os.environ["TABLE_NAME"],
-        Key={"pair": {"S": "_x_users_billed"}, "recorded_at": {"S": datetime.now(UTC).date().isoformat() + counter}},
-        UpdateExpression="ADD #count :users",
-        ConditionExpression="attribute_not_exists(#count) OR #count <= :room",
-        ExpressionAttributeNames={"#count": "x_users_billed"},
+        Key={"pair": {"S": "_x_users_billed"}, "recorded_at": {"S": datetime.now(UTC).date().isoformat()}},
+        UpdateExpression="ADD #service :users, #caller :users",
+        ConditionExpression="(attribute_not_exists(#service) OR #service <= :room) AND "
+        "(attribute_not_exists(#caller) OR #caller <= :room)",
+        ExpressionAttributeNames={"#service": "x_users_billed", "#caller": f"caller {CALLER}"},
         ExpressionAttributeValues={":users": {"N": str(users)}, ":room": {"N": "1000000"}},
         ReturnValues="UPDATED_NEW",
     )

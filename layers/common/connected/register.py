@@ -20,8 +20,6 @@ from connected.handles import Pair
 from connected.models import Record, Verdict
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ThreadPoolExecutor
-
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
     from connected.spending import DayLimits
@@ -31,9 +29,13 @@ SORT_KEY = "recorded_at"
 EXPIRY = "expires_at"
 HEALTH_PARTITION = "_health"
 SPEND_PARTITION = "_x_users_billed"
-"""The daily counters of X users billed, one item per UTC day for the service and one per day and caller; a pair
-key always holds `#`, this one cannot."""
+"""The day counts of X users billed: one item per UTC day (its sort key) holding the service's count and each
+caller's, so that one conditional update reserves on both; a pair key always holds `#`, this one cannot.
+
+The item grows by the caller's name and a number for each caller of the day, and DynamoDB caps an item at 400 KB:
+some thousands of callers a day (docs/honest-limits.md)."""
 SPEND_COUNT = "x_users_billed"
+CALLER_PREFIX = "caller "
 SPEND_DAYS_KEPT = 8
 HANDLE_ATTRIBUTES = ("first_handle", "second_handle")
 HANDLE_INDEXES = ("by-first-handle", "by-second-handle")
@@ -86,7 +88,6 @@ class DynamoDBRegister:
         self._clock = clock
         self._suffix = suffix
         self._retention = timedelta(days=retention_days) if retention_days > 0 else None
-        self._counter_thread: ThreadPoolExecutor | None = None
 
     def record(self, pair: Pair, verdict: Verdict) -> Record:
         for _attempt in range(WRITE_ATTEMPTS):
@@ -149,117 +150,107 @@ class DynamoDBRegister:
         return frozenset(found)
 
     def reserve_x_users(self, day: date, caller: str | None, users: int, limits: "DayLimits") -> int | None:
-        """Adds `users` to the day's counters of the caller and of the service, side by side, each only if it
-        stays within its limit (a condition: DynamoDB's conditions cannot add, so the count is compared with the
-        limit less the reservation). When one refuses, what the other added is given back. Raises
-        `BudgetRefused`, the caller's first; returns the caller's count after (None without a caller)."""
+        """Adds `users` to the day's counts of the service and of the caller in one conditional update of the
+        day's item, or to neither: DynamoDB's conditions cannot add, so each count is compared with its limit
+        less the reservation. Raises `BudgetRefused`, the caller's first; returns the caller's count after
+        (None without a caller)."""
         if caller is not None and limits.per_caller and users > limits.per_caller:
             raise BudgetRefused(by_caller=True)
         if limits.service and users > limits.service:
             raise BudgetRefused(by_caller=False)
-        service = self._beside(self._add_within, _spend_key(day, None), users, limits.service, False)
-        caller_count: int | None = None
-        caller_refusal: BaseException | None = None
-        if caller is not None:
+        rooms = {_caller_attribute(caller): limits.per_caller} if caller is not None else {}
+        rooms[SPEND_COUNT] = limits.service
+        limited = {attribute: limit - users for attribute, limit in rooms.items() if limit}
+        for _attempt in range(WRITE_ATTEMPTS):
             try:
-                caller_count = self._add_within(_spend_key(day, caller), users, limits.per_caller, True)
-            except (BudgetRefused, RegisterUnavailableError) as refused:
-                caller_refusal = refused
-        service_failure = service.exception()
-        failure = caller_refusal or service_failure
-        if failure is None:
-            return caller_count
-        if service_failure is None:
-            self._add(_spend_key(day, None), -users)
-        if caller is not None and caller_refusal is None:
-            self._add(_spend_key(day, caller), -users)
-        raise failure
+                return self._add_to_day(day, caller, users, limited)
+            except ClientError as error:
+                if not _condition_failed(error):
+                    raise RegisterUnavailableError("the day's count of X users billed could not be updated") from error
+            counts = self._day_counts(day, limited)
+            for attribute, room in limited.items():
+                if counts.get(attribute, 0) > room:
+                    raise BudgetRefused(by_caller=attribute != SPEND_COUNT)
+        raise RegisterUnavailableError("the day's count of X users billed kept changing; nothing was reserved")
 
     def give_back_x_users(self, day: date, caller: str | None, users: int) -> int | None:
-        """Takes `users` off the day's counters, side by side; the caller's count after, or None without one."""
-        service = self._beside(self._add, _spend_key(day, None), -users)
-        caller_count = self._add(_spend_key(day, caller), -users) if caller is not None else None
-        service.result()
-        return caller_count
-
-    def _beside[T](self, operation: Callable[..., T], *args: Any) -> "Future[T]":
-        """Runs `operation` on the register's own thread while the caller's thread makes the other call."""
-        if self._counter_thread is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._counter_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="register")
-        return self._counter_thread.submit(operation, *args)
+        """Takes `users` off the day's counts of the service and of the caller; the caller's count after, or
+        None without one."""
+        try:
+            return self._add_to_day(day, caller, -users, {})
+        except ClientError as error:
+            raise RegisterUnavailableError("the day's count of X users billed could not be updated") from error
 
     def x_users_billed(self, day: date, caller: str | None = None) -> int:
         """The day's count of X users billed, of the caller or, without one, of the service."""
+        attribute = SPEND_COUNT if caller is None else _caller_attribute(caller)
+        return self._day_counts(day, [attribute]).get(attribute, 0)
+
+    def callers_of_day(self, day: date) -> list[tuple[str, int]]:
+        """Every caller with X users billed on `day`, most first: who spent the day."""
+        counts = [
+            (name.removeprefix(CALLER_PREFIX), int(value["N"]))
+            for name, value in self._day_item(day).items()
+            if name.startswith(CALLER_PREFIX)
+        ]
+        return sorted(counts, key=lambda count: (-count[1], count[0]))
+
+    def _add_to_day(self, day: date, caller: str | None, users: int, limited: dict[str, int]) -> int | None:
+        """One UpdateItem adding `users` to the day's counts, each count of `limited` only while it is at most
+        its room; the item expires a week after its day. A failed condition is raised as DynamoDB's error."""
+        expires = datetime.combine(day, datetime.min.time(), UTC) + timedelta(days=SPEND_DAYS_KEPT)
+        names = {"#service": SPEND_COUNT, "#expires": EXPIRY}
+        if caller is not None:
+            names["#caller"] = _caller_attribute(caller)
+        placeholder = {attribute: name for name, attribute in names.items()}
+        added = ", ".join(f"{name} :users" for name in names if name != "#expires")
+        update: dict[str, Any] = {
+            "TableName": self._table_name,
+            "Key": _day_key(day),
+            "UpdateExpression": f"ADD {added} SET #expires = if_not_exists(#expires, :expires)",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {
+                ":users": {"N": str(users)},
+                ":expires": {"N": str(int(expires.timestamp()))},
+                **{f":room{index}": {"N": str(room)} for index, room in enumerate(limited.values())},
+            },
+            "ReturnValues": "UPDATED_NEW",
+        }
+        if limited:
+            update["ConditionExpression"] = " AND ".join(
+                f"(attribute_not_exists({placeholder[attribute]}) OR {placeholder[attribute]} <= :room{index})"
+                for index, attribute in enumerate(limited)
+            )
+        try:
+            updated = self._client.update_item(**update)["Attributes"]
+            return int(updated[names["#caller"]]["N"]) if caller is not None else None
+        except BotoCoreError as error:
+            raise RegisterUnavailableError("the day's count of X users billed could not be updated") from error
+
+    def _day_counts(self, day: date, attributes: Iterable[str]) -> dict[str, int]:
+        """Some of the day's counts, read consistently; a count never added to is absent."""
+        names = {f"#count{index}": attribute for index, attribute in enumerate(attributes)}
+        item = self._day_item(
+            day, ProjectionExpression=", ".join(names), ExpressionAttributeNames=names, ConsistentRead=True
+        )
+        return {attribute: int(item[attribute]["N"]) for attribute in names.values() if attribute in item}
+
+    def _day_item(self, day: date, **read: Any) -> dict[str, Any]:
+        """The day's item, by a Query of its key: the functions may Query the table, and nothing else reads."""
+        names = {"#pair": PARTITION_KEY, "#at": SORT_KEY} | read.pop("ExpressionAttributeNames", {})
+        key = _day_key(day)
         try:
             page = self._client.query(
                 TableName=self._table_name,
                 KeyConditionExpression="#pair = :pair AND #at = :at",
-                ExpressionAttributeNames={"#pair": PARTITION_KEY, "#at": SORT_KEY},
-                ExpressionAttributeValues=_key_values(_spend_key(day, caller)),
-                ConsistentRead=True,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={":pair": key[PARTITION_KEY], ":at": key[SORT_KEY]},
+                **read,
             )
         except (ClientError, BotoCoreError) as error:
             raise RegisterUnavailableError("the day's count of X users billed could not be read") from error
         items = page.get("Items", [])
-        return int(items[0][SPEND_COUNT]["N"]) if items and SPEND_COUNT in items[0] else 0
-
-    def callers_of_day(self, day: date) -> list[tuple[str, int]]:
-        """Every caller with X users billed on `day`, most first: who spent the day."""
-        query: dict[str, Any] = {
-            "TableName": self._table_name,
-            "KeyConditionExpression": "#pair = :pair AND begins_with(#at, :day)",
-            "ExpressionAttributeNames": {"#pair": PARTITION_KEY, "#at": SORT_KEY},
-            "ExpressionAttributeValues": {":pair": {"S": SPEND_PARTITION}, ":day": {"S": f"{day.isoformat()}#"}},
-        }
-        counts = [
-            (item[SORT_KEY]["S"].split("#", 1)[1], int(item.get(SPEND_COUNT, {}).get("N", "0")))
-            for item in _pages(self._client.query, query)
-        ]
-        return sorted(counts, key=lambda count: (-count[1], count[0]))
-
-    def _add_within(self, key: dict[str, Any], users: int, limit: int, by_caller: bool) -> int:
-        if limit and users > limit:
-            raise BudgetRefused(by_caller)
-        condition = "attribute_not_exists(#count) OR #count <= :room" if limit else None
-        try:
-            return self._add(key, users, condition, {":room": {"N": str(limit - users)}} if limit else {})
-        except ClientError as error:
-            if _condition_failed(error):
-                raise BudgetRefused(by_caller) from None
-            raise RegisterUnavailableError("the day's count of X users billed could not be updated") from error
-
-    def _add(
-        self, key: dict[str, Any], users: int, condition: str | None = None, values: dict[str, Any] | None = None
-    ) -> int:
-        """Adds `users` to a day counter (which expires a week after its day) and returns its count after;
-        a failed condition is left to the caller, any other failure is a `RegisterUnavailableError`."""
-        day = date.fromisoformat(key[SORT_KEY]["S"][:10])
-        expires = datetime.combine(day, datetime.min.time(), UTC) + timedelta(days=SPEND_DAYS_KEPT)
-        update: dict[str, Any] = {
-            "TableName": self._table_name,
-            "Key": key,
-            "UpdateExpression": "ADD #count :users SET #expires = if_not_exists(#expires, :expires)",
-            "ExpressionAttributeNames": {"#count": SPEND_COUNT, "#expires": EXPIRY},
-            "ExpressionAttributeValues": {
-                ":users": {"N": str(users)},
-                ":expires": {"N": str(int(expires.timestamp()))},
-                **(values or {}),
-            },
-            "ReturnValues": "UPDATED_NEW",
-        }
-        if condition is not None:
-            update["ConditionExpression"] = condition
-        try:
-            updated = self._client.update_item(**update)
-            return int(updated["Attributes"][SPEND_COUNT]["N"])
-        except ClientError as error:
-            if condition is not None and _condition_failed(error):
-                raise
-            raise RegisterUnavailableError("the day's count of X users billed could not be updated") from error
-        except (BotoCoreError, KeyError, ValueError) as error:
-            raise RegisterUnavailableError("the day's count of X users billed could not be updated") from error
+        return items[0] if items else {}
 
     def check(self) -> None:
         """Proves the table answers, with the one permission the register function has: a one-item Query
@@ -478,14 +469,12 @@ def _put_new(client: "DynamoDBClient", table_name: str, item: dict[str, Any]) ->
     return True
 
 
-def _spend_key(day: date, caller: str | None) -> dict[str, Any]:
-    """The day's counter of the service (sort key: the day), or of a caller (the day, `#`, the caller)."""
-    at = day.isoformat() if caller is None else f"{day.isoformat()}#{caller}"
-    return {PARTITION_KEY: {"S": SPEND_PARTITION}, SORT_KEY: {"S": at}}
+def _day_key(day: date) -> dict[str, Any]:
+    return {PARTITION_KEY: {"S": SPEND_PARTITION}, SORT_KEY: {"S": day.isoformat()}}
 
 
-def _key_values(key: dict[str, Any]) -> dict[str, Any]:
-    return {":pair": key[PARTITION_KEY], ":at": key[SORT_KEY]}
+def _caller_attribute(caller: str) -> str:
+    return CALLER_PREFIX + caller
 
 
 def _objection_key(handle: str) -> dict[str, Any]:
