@@ -6,8 +6,9 @@ from itertools import combinations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connected.errors import FollowsUnreadableError, ListUnreadableError, OverBudgetError, UndecidableError
+from connected.errors import ConnectedError, FollowsUnreadableError, ListUnreadableError, OverBudgetError
 from connected.follows import FollowPlanner
+from connected.handles import Pair
 from connected.models import XAccount
 from local.world import Developer, World, WorldX
 
@@ -16,14 +17,18 @@ NAMES = ["ann", "bea", "cal", "dan", "eve", "fay"]
 
 def planned(
     world: World, handles: list[str], max_x_users_read: int = 0, pairs: list[tuple[str, str]] | None = None
-) -> tuple[dict[int, bool | UndecidableError], WorldX]:
-    """The planner's verdicts for `pairs` (every pair of `handles` by default), and the X it read."""
+) -> tuple[dict[int, bool | ConnectedError], WorldX]:
+    """The planner's verdicts for `pairs` (every pair of `handles` by default), by position, an undecided pair as
+    the error a pair answer gives, and the X it read."""
     x = WorldX(world)
     accounts = x.find_accounts(handles)
-    asked: list[tuple[XAccount, XAccount]] = [
-        (accounts[a], accounts[b]) for a, b in (pairs if pairs is not None else combinations(handles, 2))
-    ]
-    return FollowPlanner(x, max_x_users_read).mutual_follows(asked).mutual, x
+    asked: dict[Pair, tuple[XAccount, XAccount]] = {
+        Pair.of(a, b): (accounts[a], accounts[b]) for a, b in (pairs if pairs is not None else combinations(handles, 2))
+    }
+    follows = FollowPlanner(x, max_x_users_read).mutual_follows(asked)
+    told: dict[Pair, bool | ConnectedError] = {pair: undecided.error() for pair, undecided in follows.undecided.items()}
+    told.update(follows.mutual)
+    return {number: told[pair] for number, pair in enumerate(asked)}, x
 
 
 def test_one_following_list_decides_a_direction_for_every_other_member() -> None:

@@ -15,19 +15,15 @@ from itertools import combinations
 from typing import NamedTuple
 
 from connected.deadline import Deadline, deadline_of, in_this_context
-from connected.errors import (
-    ConnectedError,
-    ObjectedError,
-    RegisterUnavailableError,
-    UndecidableError,
-    UnknownUsersError,
-)
-from connected.follows import FollowPlanner, ListRead
+from connected.errors import ConnectedError, ObjectedError, RegisterUnavailableError, UnknownUsersError
+from connected.follows import FollowPlanner, Follows, ListRead
 from connected.handles import Pair, can_be_github_login, can_be_x_username, refuse_without_calls
-from connected.models import Record, Verdict, XAccount
+from connected.models import Record, Undecided, Verdict, XAccount
 from connected.objections import Objections
-from connected.ports import AnswerRegister, Upstreams, XDirectory
+from connected.ports import AnswerRegister, Upstreams
 from connected.spending import settle_current
+
+_OBJECTED = Undecided(ObjectedError)
 
 
 class Answer(NamedTuple):
@@ -53,7 +49,7 @@ class TeamPair(NamedTuple):
     dev1: str
     dev2: str
     answer: Answer | None
-    undecided: ConnectedError | None = None
+    undecided: Undecided | None = None
 
 
 class TeamAnswer(NamedTuple):
@@ -73,7 +69,7 @@ class TeamAnswer(NamedTuple):
             ]
         }
         undecided = [
-            {"dev1": pair.dev1, "dev2": pair.dev2, "reason": pair.undecided.messages[0]}
+            {"dev1": pair.dev1, "dev2": pair.dev2, "reason": pair.undecided.reason}
             for pair in self.pairs
             if pair.undecided is not None
         ]
@@ -83,15 +79,10 @@ class TeamAnswer(NamedTuple):
 
 
 class _Stage1(NamedTuple):
+    """Every developer's organisations and X account, by lower-cased handle."""
+
     organisations: Mapping[str, list[str] | None]
     accounts: Mapping[str, XAccount]
-
-
-class _Decisions(NamedTuple):
-    """The fresh verdict, or why there is none, of each pair asked about (by index)."""
-
-    verdicts: dict[int, Verdict | UndecidableError]
-    follow_reads: tuple[ListRead, ...]
 
 
 def _ignore(_operation: str, _error: Exception) -> None:
@@ -138,17 +129,16 @@ class ConnectionService:
         refuse_without_calls([dev1, dev2])
         if self._objections is not None:
             self._objections.refuse([dev1, dev2])
+        pair = Pair.of(dev1, dev2)
         with deadline_of(deadline):
-            remembered = self._remembered(Pair.of(dev1, dev2), max_age) if max_age is not None else None
+            remembered = self._remembered(pair, max_age) if max_age is not None else None
             if remembered is not None:
                 return remembered
-            decisions = self._decide([dev1, dev2], [(0, 1)])
-            verdict = decisions.verdicts[0]
-            if isinstance(verdict, UndecidableError):
-                verdict.x_users_read = sum(read.users_read for read in decisions.follow_reads)
-                raise verdict
+            verdicts, follows = self._decide([dev1, dev2], {pair: (dev1, dev2)})
+            if pair in follows.undecided:
+                raise follows.undecided[pair].error()
             with self._settled_aside():
-                return Answer(verdict, self._register.record(Pair.of(dev1, dev2), verdict), decisions.follow_reads)
+                return Answer(verdicts[pair], self._register.record(pair, verdicts[pair]), tuple(follows.reads))
 
     def team(
         self,
@@ -162,35 +152,19 @@ class ConnectionService:
         naming a handle on the objection list, which is neither looked up nor read from the register."""
         refuse_without_calls(handles)
         objected = self._objections.objected(handles) if self._objections is not None else frozenset()
-        pairs_of_team = list(combinations(range(len(handles)), 2))
-        objectors = {index for index, handle in enumerate(handles) if handle.lower() in objected}
-        barred = {pair for pair in pairs_of_team if objectors.intersection(pair)}
-        indexes = [pair for pair in pairs_of_team if pair not in barred]
+        written = {Pair.of(*pair): pair for pair in combinations(handles, 2)}
+        undecided = {pair: _OBJECTED for pair in written if not objected.isdisjoint(pair)}
+        asked = [pair for pair in written if pair not in undecided]
         with deadline_of(deadline):
-            remembered = self._all_remembered(handles, indexes, max_age) if max_age is not None else {}
-            fresh = [pair for pair in indexes if pair not in remembered]
-            members = sorted({member for pair in fresh for member in pair})
-            at = {member: position for position, member in enumerate(members)}
-            decisions = (
-                self._decide([handles[member] for member in members], [(at[one], at[other]) for one, other in fresh])
-                if fresh
-                else _Decisions({}, ())
-            )
-            verdicts = {pair: decisions.verdicts[number] for number, pair in enumerate(fresh)}
-            decided = {pair: verdict for pair, verdict in verdicts.items() if isinstance(verdict, Verdict)}
+            remembered = self._all_remembered(asked, max_age) if max_age is not None else {}
+            fresh = {pair: written[pair] for pair in asked if pair not in remembered}
+            members = [handle for handle in handles if any(handle.lower() in pair for pair in fresh)]
+            verdicts, follows = self._decide(members, fresh) if fresh else ({}, Follows())
             with self._settled_aside():
-                recorded = self._record_all(handles, decided)
-        pairs = []
-        for pair in pairs_of_team:
-            first, second = handles[pair[0]], handles[pair[1]]
-            verdict = verdicts.get(pair)
-            if pair in barred:
-                pairs.append(TeamPair(first, second, None, ObjectedError()))
-            elif isinstance(verdict, UndecidableError):
-                pairs.append(TeamPair(first, second, None, verdict))
-            else:
-                pairs.append(TeamPair(first, second, remembered.get(pair) or recorded[pair]))
-        return TeamAnswer(tuple(pairs), decisions.follow_reads)
+                answers = remembered | self._record_all(verdicts)
+        undecided |= follows.undecided
+        pairs = tuple(TeamPair(*written[pair], answers.get(pair), undecided.get(pair)) for pair in written)
+        return TeamAnswer(pairs, tuple(follows.reads))
 
     @contextmanager
     def _settled_aside(self) -> Iterator[None]:
@@ -204,21 +178,14 @@ class ConnectionService:
     def _remembered(self, pair: Pair, max_age: timedelta) -> Answer | None:
         return remembered(self._register, pair, max_age, self._clock(), self._on_register_trouble)
 
-    def _all_remembered(
-        self, handles: Sequence[str], indexes: list[tuple[int, int]], max_age: timedelta
-    ) -> dict[tuple[int, int], Answer]:
-        futures = {
-            pair: self._executor.submit(in_this_context(self._remembered), _pair_of(handles, pair), max_age)
-            for pair in indexes
-        }
+    def _all_remembered(self, pairs: list[Pair], max_age: timedelta) -> dict[Pair, Answer]:
+        futures = {pair: self._executor.submit(in_this_context(self._remembered), pair, max_age) for pair in pairs}
         return {pair: answer for pair, future in futures.items() if (answer := future.result()) is not None}
 
-    def _record_all(
-        self, handles: Sequence[str], verdicts: dict[tuple[int, int], Verdict]
-    ) -> dict[tuple[int, int], Answer]:
+    def _record_all(self, verdicts: dict[Pair, Verdict]) -> dict[Pair, Answer]:
         """Records every decided pair side by side; unless every record was written, no answer is given."""
         futures = {
-            pair: self._executor.submit(in_this_context(self._register.record), _pair_of(handles, pair), verdict)
+            pair: self._executor.submit(in_this_context(self._register.record), pair, verdict)
             for pair, verdict in verdicts.items()
         }
         failed = [pair for pair, future in futures.items() if future.exception() is not None]
@@ -229,44 +196,34 @@ class ConnectionService:
             ) from futures[failed[0]].exception()
         return {pair: Answer(verdicts[pair], future.result()) for pair, future in futures.items()}
 
-    def _decide(self, handles: Sequence[str], pairs: list[tuple[int, int]]) -> _Decisions:
-        """Fresh verdicts for `pairs` of `handles` (indexes): stage 1, then the follow lists the pairs that share
-        an organisation need."""
+    def _decide(
+        self, handles: Sequence[str], pairs: Mapping[Pair, tuple[str, str]]
+    ) -> tuple[dict[Pair, Verdict], Follows]:
+        """Fresh verdicts for `pairs` (with their handles as written) of `handles`, in their order, and what the
+        follow lists told: stage 1, then the follow lists the pairs that share an organisation need."""
         upstreams = self._upstreams()
         stage1 = self._look_up(upstreams, handles)
-        _raise_for_unknown_users(handles, stage1)
-        return self._decisions(upstreams.x, handles, pairs, stage1)
-
-    def _decisions(
-        self, x: XDirectory, handles: Sequence[str], pairs: list[tuple[int, int]], stage1: _Stage1
-    ) -> _Decisions:
-        verdicts: dict[int, Verdict | UndecidableError] = {}
-        sharing: dict[int, tuple[str, ...]] = {}
-        for number, (first, second) in enumerate(pairs):
-            in_pair_order = sorted((handles[first], handles[second]), key=str.lower)
-            organisations = common_organisations(*(stage1.organisations[handle] or [] for handle in in_pair_order))
-            if organisations:
-                sharing[number] = organisations
-            else:
-                verdicts[number] = Verdict(connected=False)
-        accounts = [
-            (stage1.accounts[handles[pairs[number][0]].lower()], stage1.accounts[handles[pairs[number][1]].lower()])
-            for number in sharing
-        ]
-        follows = FollowPlanner(x, self._max_x_users_read).mutual_follows(accounts)
-        for position, (number, organisations) in enumerate(sharing.items()):
-            mutual = follows.mutual[position]
-            if isinstance(mutual, UndecidableError):
-                verdicts[number] = mutual
-            else:
-                verdicts[number] = (
-                    Verdict(connected=True, organisations=organisations) if mutual else Verdict(connected=False)
-                )
-        return _Decisions(verdicts, tuple(follows.reads))
+        shared = {pair: common_organisations(*(stage1.organisations[name] or [] for name in pair)) for pair in pairs}
+        follows = FollowPlanner(upstreams.x, self._max_x_users_read).mutual_follows(
+            {
+                pair: (stage1.accounts[dev1.lower()], stage1.accounts[dev2.lower()])
+                for pair, (dev1, dev2) in pairs.items()
+                if shared[pair]
+            }
+        )
+        verdicts = {
+            pair: Verdict(connected=True, organisations=common)
+            if common and follows.mutual[pair]
+            else Verdict(connected=False)
+            for pair, common in shared.items()
+            if pair not in follows.undecided
+        }
+        return verdicts, follows
 
     def _look_up(self, upstreams: Upstreams, handles: Sequence[str]) -> _Stage1:
+        """Stage 1; raises for a failed upstream, then for handles that name no user."""
         github_futures = {
-            login: self._executor.submit(in_this_context(upstreams.github.organisations), login)
+            login.lower(): self._executor.submit(in_this_context(upstreams.github.organisations), login)
             for login in handles
             if can_be_github_login(login)
         }
@@ -277,11 +234,11 @@ class ConnectionService:
             accounts = upstreams.x.find_accounts(x_usernames) if x_usernames else {}
         except ConnectedError as error:
             x_error = error
-        organisations: dict[str, list[str] | None] = dict.fromkeys(handles)
-        organisations.update(_results(github_futures))
+        stage1 = _Stage1(_results(github_futures), accounts)
         if x_error is not None:
             raise x_error
-        return _Stage1(organisations, accounts)
+        _raise_for_unknown_users(handles, stage1)
+        return stage1
 
 
 def remembered(
@@ -310,14 +267,10 @@ def common_organisations(first: list[str], second: list[str]) -> tuple[str, ...]
     return tuple(spelled[key] for key in sorted(shared))
 
 
-def _pair_of(handles: Sequence[str], pair: tuple[int, int]) -> Pair:
-    return Pair.of(handles[pair[0]], handles[pair[1]])
-
-
 def _raise_for_unknown_users(handles: Sequence[str], stage1: _Stage1) -> None:
     errors: list[str] = []
     for handle in handles:
-        if stage1.organisations[handle] is None:
+        if stage1.organisations.get(handle.lower()) is None:
             errors.append(UnknownUsersError.message(handle, "github"))
         if handle.lower() not in stage1.accounts:
             errors.append(UnknownUsersError.message(handle, "twitter"))

@@ -14,17 +14,12 @@ the first holds.
 """
 
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from connected.errors import (
-    FollowListUnreadable,
-    FollowsUnreadableError,
-    ListUnreadableError,
-    OverBudgetError,
-    UndecidableError,
-)
-from connected.models import FollowScan, XAccount
+from connected.errors import FollowListUnreadable, FollowsUnreadableError, ListUnreadableError, OverBudgetError
+from connected.handles import Pair
+from connected.models import FollowScan, Undecided, XAccount
 from connected.ports import XDirectory
 
 FOLLOWING = "following"
@@ -42,13 +37,14 @@ class ListRead(NamedTuple):
 
 
 class Follows:
-    """What the planner learnt: for each pair asked about (by index), True when both follow each other, False
-    when one does not, or the error that says why it cannot be told."""
+    """What the planner learnt of each pair asked about: `mutual`, True when both follow each other, False when
+    one does not; or `undecided`, why it cannot be told."""
 
-    __slots__ = ("mutual", "reads")
+    __slots__ = ("mutual", "reads", "undecided")
 
     def __init__(self) -> None:
-        self.mutual: dict[int, bool | UndecidableError] = {}
+        self.mutual: dict[Pair, bool] = {}
+        self.undecided: dict[Pair, Undecided] = {}
         self.reads: list[ListRead] = []
 
     @property
@@ -81,12 +77,13 @@ class FollowPlanner:
         self._x = x
         self._max_x_users_read = max_x_users_read
 
-    def mutual_follows(self, pairs: Sequence[tuple[XAccount, XAccount]]) -> Follows:
+    def mutual_follows(self, pairs: Mapping[Pair, tuple[XAccount, XAccount]]) -> Follows:
+        """Who follows whom in each pair, its two accounts in the order the caller named them."""
         follows = Follows()
         known: dict[tuple[str, str], bool] = {}
         # Lists that can no longer be read, with why: "protected", "unreadable" or "budget".
         closed: dict[_List, str] = {}
-        for first, second in pairs:
+        for first, second in pairs.values():
             for account in (first, second):
                 if account.protected:
                     closed[_List(account, FOLLOWING)] = closed[_List(account, FOLLOWERS)] = "protected"
@@ -100,7 +97,7 @@ class FollowPlanner:
 
     def _needed(
         self,
-        pairs: Sequence[tuple[XAccount, XAccount]],
+        pairs: Mapping[Pair, tuple[XAccount, XAccount]],
         follows: Follows,
         known: dict[tuple[str, str], bool],
         closed: dict[_List, str],
@@ -108,13 +105,13 @@ class FollowPlanner:
         """The directions still needed, after settling every pair they can settle; a direction no list left can
         show settles its pair as undecidable."""
         needed: list[tuple[XAccount, XAccount]] = []
-        for index, (first, second) in enumerate(pairs):
-            if index in follows.mutual:
+        for pair, (first, second) in pairs.items():
+            if pair in follows.mutual or pair in follows.undecided:
                 continue
             directions = [(first, second), (second, first)]
             outcomes = [known.get((follower.id, followed.id)) for follower, followed in directions]
             if False in outcomes or outcomes == [True, True]:
-                follows.mutual[index] = False not in outcomes
+                follows.mutual[pair] = False not in outcomes
                 continue
             unknown = [direction for direction, outcome in zip(directions, outcomes, strict=True) if outcome is None]
             blocked = [
@@ -123,7 +120,7 @@ class FollowPlanner:
                 if not any(self._open(listed, closed, follows) for listed in _lists_showing(*direction))
             ]
             if blocked:
-                follows.mutual[index] = self._why_not(blocked[0], closed, follows, (first, second))
+                follows.undecided[pair] = self._why_not(blocked[0], closed, follows, (first, second))
                 continue
             needed.extend(unknown)
         return needed
@@ -140,15 +137,17 @@ class FollowPlanner:
         closed: dict[_List, str],
         follows: Follows,
         pair: tuple[XAccount, XAccount],
-    ) -> UndecidableError:
-        follower, followed = direction
-        reasons = {listed: closed.get(listed) for listed in _lists_showing(follower, followed)}
+    ) -> Undecided:
+        """Why `pair` cannot be told, with the X users read until then: for a pair answer, all it read, since nothing
+        is read once its one pair is given up."""
+        reasons = {listed: closed.get(listed) for listed in _lists_showing(*direction)}
         unreadable = [listed.owner.username for listed, reason in reasons.items() if reason == "unreadable"]
+        names = tuple(account.username for account in direction)
         if unreadable:
-            return ListUnreadableError(follower.username, followed.username, unreadable[-1], follows.x_users_read)
+            return Undecided(ListUnreadableError, (*names, unreadable[-1], follows.x_users_read))
         if all(reason == "protected" for reason in reasons.values()):
-            return FollowsUnreadableError(pair[0].username, pair[1].username)
-        return OverBudgetError(follower.username, followed.username, self._max_x_users_read, follows.x_users_read)
+            return Undecided(FollowsUnreadableError, (pair[0].username, pair[1].username))
+        return Undecided(OverBudgetError, (*names, self._max_x_users_read, follows.x_users_read))
 
     def _readable(
         self, needed: Iterable[tuple[XAccount, XAccount]], closed: dict[_List, str], follows: Follows

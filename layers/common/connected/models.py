@@ -1,7 +1,11 @@
-"""Values that cross the package's seams: verdicts, register records, X accounts, follow-list scans."""
+"""Values that cross the package's seams: verdicts, why a pair is undecided, register records, X accounts,
+follow-list scans."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
+
+from connected.errors import ConnectedError
 
 
 class Verdict(NamedTuple):
@@ -12,6 +16,21 @@ class Verdict(NamedTuple):
         if not self.connected:
             return {"connected": False}
         return {"connected": True, "organisations": list(self.organisations)}
+
+
+class Undecided(NamedTuple):
+    """Why a pair cannot be told, as the error a pair answer gives for it: its type and arguments. A team lists
+    the pair with the error's words as its reason."""
+
+    kind: Callable[..., ConnectedError]
+    arguments: tuple[object, ...] = ()
+
+    def error(self) -> ConnectedError:
+        return self.kind(*self.arguments)
+
+    @property
+    def reason(self) -> str:
+        return self.error().messages[0]
 
 
 class Record(NamedTuple):
