@@ -45,11 +45,6 @@ class ServiceObserver(Protocol):
     def register_trouble(self, operation: str, error: Exception) -> None: ...
 
 
-class _Built(NamedTuple):
-    observer: ServiceObserver | None
-    service: ConnectionService
-
-
 class _Clients(NamedTuple):
     credentials: Credentials
     observe: UpstreamObserver | None
@@ -57,7 +52,6 @@ class _Clients(NamedTuple):
 
 
 _lock = threading.Lock()
-_built: _Built | None = None
 _clients: _Clients | None = None
 
 
@@ -88,15 +82,22 @@ def upstream_executor() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=UPSTREAM_THREADS, thread_name_prefix="upstream")
 
 
+@cache
 def connection_service(observer: ServiceObserver | None = None) -> ConnectionService:
-    """The service for this invocation, built with `observer` (again only when another is given). Building it
-    reads no token: the service asks `current_upstreams` for the GitHub and X clients at the start of each fresh
-    answer, so an answer from the register, or one refused before any upstream call, never needs the secret."""
-    global _built
-    with _lock:
-        if _built is None or _built.observer is not observer:
-            _built = _Built(observer, _build(observer))
-        return _built.service
+    """The service, built once per observer (a function has one: its telemetry). Building it reads no token:
+    the service asks `current_upstreams` for the GitHub and X clients at the start of each fresh answer, so an
+    answer from the register, or one refused before any upstream call, never needs the secret."""
+    from connected.connection import ConnectionService
+
+    observe = observer.upstream_call if observer else None
+    return ConnectionService(
+        lambda: current_upstreams(observe),
+        register_store(),
+        upstream_executor(),
+        settings().max_x_users_read,
+        on_register_trouble=observer.register_trouble if observer else _ignore_trouble,
+        objections=objections(),
+    )
 
 
 def current_upstreams(observe: UpstreamObserver | None = None) -> Upstreams:
@@ -131,20 +132,6 @@ def day_limits() -> DayLimits:
 
     return DayLimits(
         service=settings().max_x_users_read_per_day, per_caller=settings().max_x_users_read_per_caller_per_day
-    )
-
-
-def _build(observer: ServiceObserver | None) -> ConnectionService:
-    from connected.connection import ConnectionService
-
-    observe = observer.upstream_call if observer else None
-    return ConnectionService(
-        lambda: current_upstreams(observe),
-        register_store(),
-        upstream_executor(),
-        settings().max_x_users_read,
-        on_register_trouble=observer.register_trouble if observer else _ignore_trouble,
-        objections=objections(),
     )
 
 
@@ -183,10 +170,10 @@ def _warn_of_anonymous_github() -> None:
 
 def reset() -> None:
     """Forgets everything built, as a new container would (tests change the environment between cases)."""
-    global _built, _clients
+    global _clients
     with _lock:
-        _built = None
         _clients = None
+    connection_service.cache_clear()
     settings.cache_clear()
     register_store.cache_clear()
     objections.cache_clear()
