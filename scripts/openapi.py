@@ -1,5 +1,6 @@
-"""Builds the API's OpenAPI 3.1 document from the handlers' own routes (Powertools' OpenAPI support over both
-functions), writes it to openapi.json, or with --check fails when the committed one has drifted.
+"""Builds the API's OpenAPI 3.1 document from the handlers' own routes (each function's document from Powertools,
+merged by its OpenAPIMerge; a route documented by both functions is an error), writes it to openapi.json, or with
+--check fails when the committed one has drifted.
 
 Run: `make openapi` (write) or `make openapi-check` (part of `make test`).
 """
@@ -9,6 +10,8 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from aws_lambda_powertools.event_handler.openapi import OpenAPIMerge
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = PROJECT_ROOT / "openapi.json"
@@ -27,19 +30,11 @@ def build_document() -> dict[str, Any]:
     from connected.history import QUERY_PARAMETER_DOCS
     from local.template import import_file_module
 
-    document: dict[str, Any] = {}
+    merged = OpenAPIMerge(title=TITLE, version=VERSION, description=DESCRIPTION, on_conflict="error")
     for name in FUNCTIONS:
-        schema = json.loads(
-            import_file_module(f"{name}_app", PROJECT_ROOT / "functions" / name / "app.py").app.get_openapi_json_schema(
-                title=TITLE, version=VERSION, description=DESCRIPTION
-            )
-        )
-        if not document:
-            document = schema
-            continue
-        document["paths"].update(schema["paths"])
-        for kind, entries in schema.get("components", {}).items():
-            document.setdefault("components", {}).setdefault(kind, {}).update(entries)
+        app = import_file_module(f"{name}_app", PROJECT_ROOT / "functions" / name / "app.py").app
+        merged.add_schema(json.loads(app.get_openapi_json_schema()))
+    document = merged.get_openapi_schema()
     _drop_unused_schemas(document)
     register = document["paths"]["/connected/register/{dev1}/{dev2}"]["get"]
     register["parameters"] = [*register.get("parameters", []), *QUERY_PARAMETER_DOCS]

@@ -10,6 +10,7 @@ import responses
 
 from connected.errors import UpstreamError, UpstreamRateLimitedError, UpstreamTimeoutError
 from connected.github import GitHubClient
+from connected.telemetry import UpstreamCall
 from connected.upstream import TimeoutSession
 from local.upstreams import FakeUpstreams, github_secondary_rate_limit, off_spec, raise_error, reply
 
@@ -113,6 +114,30 @@ def test_a_second_read_is_conditional_and_a_304_reuses_the_body(upstreams: FakeU
     assert len(sent_back) == 2
     assert all(etag.startswith('W/"') for etag in sent_back)
     assert upstreams.count("github_orgs") == 4
+
+
+def test_a_reusable_answer_is_asked_again_and_its_304_is_reported_as_one(http: responses.RequestsMock) -> None:
+    # Given GitHub says, as it does, that its answer may be reused for a minute
+    etag = 'W/"acme"'
+
+    def github(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        headers = {"ETag": etag, "Cache-Control": "private, max-age=60, s-maxage=60"}
+        if request.headers.get("If-None-Match") == etag:
+            return 304, headers, ""
+        return 200, headers, '[{"login": "Acme"}]'
+
+    http.add_callback(responses.GET, "https://api.github.com/users/alice/orgs", callback=github)
+    calls: list[UpstreamCall] = []
+    session = TimeoutSession((1.0, 1.0), pool_size=1, upstream="github", observe=calls.append)
+    client = GitHubClient(session, "https://api.github.com", token="gh-token")
+
+    # When the same developer is asked for twice within that minute
+    first, second = client.organisations("alice"), client.organisations("alice")
+
+    # Then GitHub is asked both times, the second conditionally, and the upstream call says 304
+    # (an HTTP cache such as CacheControl would answer the second from memory and report a 200)
+    assert first == second == ["Acme"]
+    assert [call.status for call in calls] == [200, 304]
 
 
 def test_a_changed_list_replaces_the_remembered_one(upstreams: FakeUpstreams, github: GitHubClient) -> None:

@@ -17,8 +17,7 @@ import warnings
 from typing import TYPE_CHECKING, NamedTuple
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 from connected.errors import ConnectedError, cause_of, entry_of
 
@@ -127,12 +126,11 @@ class Telemetry:
             )
 
     def _emit(self, dimensions: dict[str, str], values: list[tuple[str, MetricUnit, float]]) -> None:
-        """One EMF document with dimensions of its own. A metric that cannot be written is logged, never
-        allowed to fail the answer it describes."""
+        """One EMF document with dimensions of its own: Powertools' EphemeralMetrics, which shares nothing with
+        the function's Metrics (whose metrics carry only `service`). A metric that cannot be written is logged,
+        never allowed to fail the answer it describes."""
         try:
-            document = AmazonCloudWatchEMFProvider(
-                metric_set={}, dimension_set={}, metadata_set={}, namespace=self._metrics.namespace
-            )
+            document = EphemeralMetrics(namespace=self._metrics.namespace)
             for dimension, dimension_value in dimensions.items():
                 document.add_dimension(name=dimension, value=dimension_value)
             for name, unit, value in values:
