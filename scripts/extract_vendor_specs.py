@@ -6,6 +6,7 @@ spec may be the vendor's whole document or a subset of it (same layout; --x-note
 
 import argparse
 import json
+import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -168,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             extracted = extract(vendor, document, source)
         except (ExtractionError, KeyError) as error:
-            raise SystemExit(f"{vendor}: {error}") from error
+            print(f"{vendor}: {error}", file=sys.stderr)
+            return 1
         target = args["output"] / f"{vendor}.json"
         target.write_text(json.dumps(extracted, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"wrote {target} ({target.stat().st_size} bytes)")

@@ -42,10 +42,8 @@ from connected.twitter import XClient
 from connected.upstream import RETRIED_STATUSES, endpoint_of
 from tests.support.contracts import Vendor, check_answer
 
-DEFAULT_X_USERNAMES = ("XDevelopers", "github")
-DEFAULT_GITHUB_LOGIN = "sindresorhus"
-MAX_X_USERNAMES = 3
-X_PAGE_SIZE = 2
+DEFAULT_X_USERNAMES, DEFAULT_GITHUB_LOGIN = ("XDevelopers", "github"), "sindresorhus"
+MAX_X_USERNAMES, X_PAGE_SIZE = 3, 2
 X_LIST_READ = 2 * X_PAGE_SIZE
 MAX_X_USERS_READ = MAX_X_USERNAMES + 1 + 1 + X_LIST_READ
 """The hard cap, by construction: a lookup of the names and the unknown one (found too, were it taken), one of the
