@@ -36,7 +36,8 @@ REGISTER = "/connected/register/smoke-test-a/smoke-test-b"
 PROTECTED_PATHS = (REALTIME, f"/connected/team/{IMPOSSIBLE[0]},{IMPOSSIBLE[1]}", REGISTER, "/connected/usage")
 """A request to each of the routes behind the authorizer; none costs anything should it get through."""
 GATEWAY_REFUSALS = {401: "Unauthorized", 403: "Forbidden"}
-"""API Gateway's own answers ({"message": ...}, which no handler gives) when its authorizer refuses a request."""
+"""API Gateway's own answers to a request its authorizer refuses (no handler answers {"message": ...}): no token
+(JWT) or no signature (IAM)."""
 
 
 class SmokeCheckError(Exception):
@@ -89,8 +90,10 @@ def register_read(session: requests.Session, base_url: str) -> None:
 
 
 def realtime_unknown(session: requests.Session, base_url: str) -> None:
-    body, upstreams = get(session, base_url, REALTIME, 404), ("github", "twitter")
-    expected = [f"{handle} is no a valid user in {upstream}" for handle in IMPOSSIBLE for upstream in upstreams]
+    body = get(session, base_url, REALTIME, 404)
+    expected = [
+        f"{handle} is no a valid user in {service}" for handle in IMPOSSIBLE for service in ("github", "twitter")
+    ]
     expect(body == {"errors": expected}, f"the realtime 404 was {body}")
 
 
