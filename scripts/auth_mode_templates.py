@@ -1,11 +1,8 @@
-"""Writes template.yaml as each AuthMode deploys it, for `make template` and `make security` to check every mode:
-DIRECTORY/iam.yaml, cognito.yaml and none.yaml, each with the Fn::If that AuthMode decides resolved, as
-AWS::LanguageExtensions resolves them before the SAM transform, and AuthMode's default set to that mode.
+"""`python scripts/auth_mode_templates.py DIRECTORY`, for `make template` and `make security` to check every mode:
+writes template.yaml as each AuthMode deploys it, DIRECTORY/iam.yaml, cognito.yaml and none.yaml, each with the Fn::If
+that AuthMode decides resolved, as AWS::LanguageExtensions resolves them before the SAM transform, and AuthMode's
+default set to that mode. Prints the files written, one a line."""
 
-Run: python scripts/auth_mode_templates.py DIRECTORY (prints the files written, one a line).
-"""
-
-import argparse
 import sys
 from pathlib import Path
 
@@ -20,21 +17,13 @@ AUTH_MODES = ("iam", "cognito", "none")
 
 def write_auth_mode_templates(directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for mode in AUTH_MODES:
-        path = directory / f"{mode}.yaml"
+    written = [directory / f"{mode}.yaml" for mode in AUTH_MODES]
+    for path, mode in zip(written, AUTH_MODES, strict=True):
         path.write_text(yaml.safe_dump(template_for_parameters({"AuthMode": mode}), sort_keys=False), encoding="utf-8")
-        written.append(path)
     return written
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("directory", type=Path)
-    for path in write_auth_mode_templates(parser.parse_args(argv).directory):
-        print(path)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    print(*write_auth_mode_templates(Path(sys.argv[1])), sep="\n")

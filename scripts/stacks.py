@@ -10,7 +10,7 @@ SAMCONFIG = Path(__file__).resolve().parent.parent / "samconfig.toml"
 
 
 class StackError(Exception):
-    """The stack cannot be named or read; the message says why."""
+    """The stack cannot be named or read, or lacks what is asked of it; the message says why."""
 
 
 def stack_name(environ: Mapping[str, str], samconfig: Path = SAMCONFIG) -> str:
@@ -36,3 +36,17 @@ def describe_stack(cloudformation: Any, name: str) -> dict[str, Any]:
 
 def outputs_of(stack: dict[str, Any]) -> dict[str, str]:
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+
+
+def stack_output(environ: Mapping[str, str], key: str, variable: str) -> str:
+    """The stack's output `key`: what the setting `variable` gives when set."""
+    import boto3
+
+    try:
+        name = stack_name(environ)
+        outputs = outputs_of(describe_stack(boto3.client("cloudformation"), name))
+    except StackError as error:
+        raise StackError(f"{error}, or {variable}") from error
+    if key not in outputs:
+        raise StackError(f"the stack {name} has no {key} output: set {variable}")
+    return outputs[key]

@@ -1,18 +1,15 @@
-"""Checks against the live X and GitHub APIs that what the product and its test fakes assume of them still holds.
-
-The product's own clients, built by connected.factory, make every call, and every JSON answer they get is held to the
-vendors' descriptions (tests/contracts/). Run by hand or on a schedule: `python scripts/verify_upstreams.py` (or
-`make verify-upstreams`).
+"""`make verify-upstreams`: the product's own clients against the live X and GitHub, checking that what the product
+and its fakes assume of them still holds, every JSON answer held to the vendors' descriptions (tests/contracts/).
+docs/true-to-x-and-github.md says what each check looks at.
 
 Environment: TWITTER_BEARER_TOKEN (required: an app-only X bearer token; without it X is not checked and the run
 fails), GITHUB_TOKEN (optional: without it GitHub answers 60 requests an hour per IP; the run makes 7),
 VERIFY_X_USERNAMES (1 to 3 well-known public X accounts, comma-separated; default XDevelopers,github) and
 VERIFY_GITHUB_LOGIN (a GitHub user with 2 or more public organisations; default sindresorhus).
 
-It prints one line per assumption (PASS, FAIL, NOT CHECKABLE LIVE or NOT RUN), what each cost, and the totals. X
-bills every user it returns at $0.010: the run reads at most 9 (the accounts found, then 2 pages of 2 from one
-following list; 6 with the defaults). Exit status: 0 when every checkable assumption passed, 1 when one failed or
-could not be run, 2 when the configuration is invalid. Tokens are never printed.
+It prints one line per assumption with its cost, and the totals; it reads at most 9 X users ($0.010 each; 6 with the
+defaults) and never prints a token. Exit status: 0 when every checkable assumption passed, 1 when one failed or could
+not be run, 2 when the configuration is invalid.
 """
 
 import argparse
@@ -45,19 +42,14 @@ from connected.twitter import XClient
 from connected.upstream import RETRIED_STATUSES, endpoint_of
 from tests.support.contracts import Vendor, check_answer
 
-DEFAULT_X_USERNAMES = ("XDevelopers", "github")
-DEFAULT_GITHUB_LOGIN = "sindresorhus"
-GITHUB_ORGANISATION = "github"
-MAX_X_USERNAMES = 3
-X_PAGE_SIZE = 2
+DEFAULT_X_USERNAMES, DEFAULT_GITHUB_LOGIN = ("XDevelopers", "github"), "sindresorhus"
+MAX_X_USERNAMES, X_PAGE_SIZE = 3, 2
 X_LIST_READ = 2 * X_PAGE_SIZE
 MAX_X_USERS_READ = MAX_X_USERNAMES + 1 + 1 + X_LIST_READ
 """The hard cap, by construction: a lookup of the names and the unknown one (found too, were it taken), one of the
 unknown one alone, and a following list read to 2 pages at most."""
 X_PRICE_PER_USER = 0.010
-MIN_PAGINATION_TOKEN_LENGTH = 16
 PASS, FAIL, NOT_CHECKABLE, NOT_RUN = "PASS", "FAIL", "NOT CHECKABLE LIVE", "NOT RUN"
-RATE_LIMIT_PREFIXES: Mapping[Vendor, str] = {"x": "x-rate-limit-", "github": "x-ratelimit-"}
 OPERATIONS: Mapping[str, tuple[Vendor, str]] = {
     "/2/users/by": ("x", "GET /2/users/by"),
     "/2/users/*/following": ("x", "GET /2/users/{id}/following"),
@@ -115,15 +107,12 @@ class Config(NamedTuple):
         login = environ.get("VERIFY_GITHUB_LOGIN", "").strip() or DEFAULT_GITHUB_LOGIN
         if not can_be_github_login(login):
             raise ValueError("VERIFY_GITHUB_LOGIN is not a valid GitHub login")
-        digest = hashlib.sha256(f"verify-upstreams {today.isoformat()}".encode()).hexdigest()
-        return cls(
-            x_token=environ.get("TWITTER_BEARER_TOKEN", "").strip() or None,
-            github_token=environ.get("GITHUB_TOKEN", "").strip() or None,
-            x_usernames=names,
-            github_login=login,
-            unknown_x_username=f"__{today:%Y%m%d}__{today.toordinal() % 1000:03d}",  # valid, and never registered
-            unknown_github_login=f"no-such-user-{today:%Y%m%d}-{digest[:16]}",
+        x_token, github_token = (
+            environ.get(name, "").strip() or None for name in ("TWITTER_BEARER_TOKEN", "GITHUB_TOKEN")
         )
+        unknown_x = f"__{today:%Y%m%d}__{today.toordinal() % 1000:03d}"  # valid, and never registered
+        digest = hashlib.sha256(f"verify-upstreams {today.isoformat()}".encode()).hexdigest()
+        return cls(x_token, github_token, names, login, unknown_x, f"no-such-user-{today:%Y%m%d}-{digest[:16]}")
 
 
 class Heard(NamedTuple):
@@ -151,7 +140,7 @@ class Live:
         self.github, self.x = cast(GitHubClient, upstreams.github), cast(XClient, upstreams.x)
         for session in (self.github._session, self.x._client.session):  # real_upstreams returns no session
             session.hooks["response"].append(self._hear)
-        self.accounts: Mapping[str, XAccount] | None = None
+        self.accounts: Mapping[str, XAccount] | None = None  # what checks learn, for the checks after them
         self.following_pages: list[Any] | None = None
         self.organisations: list[str] | None = None
         self.first_orgs_page: Heard | None = None
@@ -221,7 +210,7 @@ class Live:
         ids, meta = listed(self.following_pages[0], "data"), self.following_pages[0].get("meta", {})
         expect(meta.get("result_count") == len(ids) <= X_PAGE_SIZE, f"{len(ids)} users, {meta.get('result_count')=}")
         token = meta.get("next_token")
-        expect(len(token or "") >= MIN_PAGINATION_TOKEN_LENGTH, f"`meta.next_token` is {token!r}, not 16+ characters")
+        expect(len(token or "") >= 16, f"`meta.next_token` is {token!r}, not 16+ characters")
         return f"@{account.username}: {len(ids)} ids, result_count {len(ids)}, next_token of {len(token)} characters"
 
     def x_following_page_2(self) -> str:
@@ -234,7 +223,7 @@ class Live:
 
     def x_rate_limit_headers(self) -> str:
         """X 200 answers carry x-rate-limit-limit, x-rate-limit-remaining and x-rate-limit-reset (epoch seconds)"""
-        return self._rate_limit_headers("x")
+        return self._rate_limit_headers("x", "x-rate-limit-")
 
     def github_orgs(self) -> str:
         """The GitHub client reads a user's public organisations (GET /users/{login}/orgs)"""
@@ -275,20 +264,20 @@ class Live:
 
     def github_organisation_login(self) -> str:
         """GitHub GET /users/github/orgs answers 200 [] and /users/github type Organization: no user, to the client"""
-        found, heard = self.heard_during(lambda: self.github.organisations(GITHUB_ORGANISATION))
+        found, heard = self.heard_during(lambda: self.github.organisations("github"))
         statuses = [page.status for page in heard]
         expect(found is None and statuses == [200, 200], f"answered {statuses}: taken for a user in {found}")
         return "orgs [] and type Organization"
 
     def github_rate_limit_headers(self) -> str:
         """GitHub 200 answers carry x-ratelimit-limit, x-ratelimit-remaining and x-ratelimit-reset (epoch seconds)"""
-        return self._rate_limit_headers("github")
+        return self._rate_limit_headers("github", "x-ratelimit-")
 
-    def _rate_limit_headers(self, vendor: Vendor) -> str:
+    def _rate_limit_headers(self, vendor: Vendor, prefix: str) -> str:
         oks, now, problems = self.oks(vendor), time.time(), set()
         expect(oks, "could not be checked: no 200 answer above")
         for heard in oks:
-            for name in (RATE_LIMIT_PREFIXES[vendor] + part for part in ("limit", "remaining", "reset")):
+            for name in (prefix + part for part in ("limit", "remaining", "reset")):
                 value = heard.headers.get(name, "")
                 if not value.isdigit() or (name.endswith("reset") and not now - 300 <= int(value) <= now + 86400):
                     problems.add(f"{heard.operation}: {name} is {value!r}, not an integer (reset: an epoch second)")
@@ -313,34 +302,31 @@ CHECKS: list[Callable[[Live], str]] = [
 ]
 
 
-def outcome(check: Callable[[Live], str], live: Live) -> tuple[str, str]:
-    if check.__name__.startswith("x_") and not live.config.x_token:
-        return NOT_RUN, "TWITTER_BEARER_TOKEN is not set"
-    try:
-        return PASS, check(live)
-    except CheckFailed as reason:
-        return FAIL, str(reason)
-    except Exception as error:  # noqa: BLE001 - a client's failure is a FAIL line, not a crashed run
-        return FAIL, f"{type(error).__name__}: {error}"
-
-
 def run(config: Config, emit: Callable[[str], None]) -> int:
     live, statuses = Live(config), dict[str, str]()
     if not config.x_token:
         emit("X: checked nothing: TWITTER_BEARER_TOKEN is not set, so no X assumption can be verified.")
-    github_token = "with" if config.github_token else "without"
     emit(
         f"Checking with X accounts {', '.join(config.x_usernames)} + unknown {config.unknown_x_username}, GitHub login "
-        f"{config.github_login} + unknown {config.unknown_github_login}, GitHub {github_token} a token."
+        f"{config.github_login} + unknown {config.unknown_github_login}, GitHub "
+        f"{'with' if config.github_token else 'without'} a token."
     )
     for check in CHECKS:
-        before = live.spent()
-        status, detail = outcome(check, live)
+        before, name = live.spent(), check.__name__.replace("_", "-")
+        try:
+            if name.startswith("x-") and not config.x_token:
+                status, detail = NOT_RUN, "TWITTER_BEARER_TOKEN is not set"
+            else:
+                status, detail = PASS, check(live)
+        except CheckFailed as reason:
+            status, detail = FAIL, str(reason)
+        except Exception as error:  # noqa: BLE001 - a client's failure is a FAIL line, not a crashed run
+            status, detail = FAIL, f"{type(error).__name__}: {error}"
         users, x_requests, github_requests = (now - then for now, then in zip(live.spent(), before, strict=True))
         cost = (
             f"X users read {users}" if x_requests else f"GitHub requests {github_requests}" if github_requests else ""
         )
-        statuses[name := check.__name__.replace("_", "-")] = status
+        statuses[name] = status
         emit(f"{status:<18}  {name:<27}  [{cost or 'no calls'}]  {check.__doc__}: {detail}")
     for name, assumption in NOT_CHECKABLE_LIVE.items():
         statuses[name] = NOT_CHECKABLE
