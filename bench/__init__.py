@@ -1,7 +1,1 @@
-"""`make bench`: what an answer costs in upstream round trips, X users read and cold start, measured
-offline against fakes and a local DynamoDB server, each figure checked against the issue's target (see
-bench/__main__.py)."""
-
-
-class BenchError(Exception):
-    """The benchmark itself went wrong (an answer or a call it did not expect): no figure can be trusted."""
+"""`make bench`: what an answer costs, measured offline, each figure against its target (bench/__main__.py)."""

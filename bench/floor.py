@@ -1,19 +1,8 @@
-"""The framework floor of a cold start: the least a handler written with Powertools, as the functions are,
-does for a function's first request. Its import builds what theirs builds (the APIGatewayHttpResolver, a
-Logger and Metrics, the handler decorated as theirs is); its first request logs a line, adds a metric, and
-makes every call upstream and to DynamoDB that the function's first answer makes, with boto3, requests and
-tweepy called directly. A function's cold start against this one is what the project's own code costs.
-
-The calls are those of bench/scenarios.py's COLD_START_SCENARIO (two developers whose organisations are
-disjoint): the realtime function reads the objection list for both handles (a BatchGetItem), asks GitHub for
-both developers' organisations, reserves a lease of X users on the service's and the caller's day counts (one
-conditional UpdateItem), asks X for both accounts, gives back what the lookup did not bill (an UpdateItem) and
-records the answer (a PutItem); the
-register function reads the objection list and the pair's history (a BatchGetItem and a Query). Here they
-run one after the other: the fakes answer at once, so there is nothing to overlap.
-Each route imports its libraries when it first needs them, as the functions do: the register's never loads
-requests or tweepy.
-"""
+"""The framework floor of a cold start: the least a handler written with Powertools, as the functions are, does for
+their first request. Its import builds what theirs builds (the resolver, a Logger and Metrics, the handler decorated
+as theirs); its first request logs a line, adds a metric, and makes each call upstream and to DynamoDB that the
+function's first answer makes, one after the other, with boto3, requests and tweepy, each imported where first
+needed. A function's cold start against this one is what the project's own code costs."""
 
 import os
 from typing import Any
@@ -72,14 +61,13 @@ def register(dev1: str, dev2: str) -> list[dict[str, Any]]:
 
 
 def read_objections(dynamodb: Any, dev1: str, dev2: str) -> None:
-    """Reads the objection list's entries of both handles, the items connected/register.py keeps."""
+    """The objection list's entries of both handles, as connected/register.py keeps them."""
     keys = [{"pair": {"S": "_objections"}, "recorded_at": {"S": handle.lower()}} for handle in (dev1, dev2)]
     dynamodb.batch_get_item(RequestItems={os.environ["TABLE_NAME"]: {"Keys": keys}})
 
 
 def reserve_x_users(dynamodb: Any, users: int) -> None:
-    """Adds `users` (gives back, when negative) to today's counts of X users billed, the service's and the
-    caller's, each within a limit, in one update of the day's item, as connected/register.py does."""
+    """Adds `users` (gives back, when negative) to the day's service and caller counts, as connected/register.py."""
     from datetime import UTC, datetime  # loaded with boto3
 
     dynamodb.update_item(

@@ -1,32 +1,18 @@
-"""The one table `make bench` prints: a row per measured scenario, each figure next to its target."""
+"""The tables `make bench` prints: a row per measured scenario, each figure next to its target."""
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from typing import NamedTuple
 
 COLUMNS = ("scenario", "ms", "ratio", "overhead ms", "calls per answer, details", "X users read", "result")
-CALL_LABELS = {
-    "github_orgs": "github",
-    "x_users": "x lookup",
-    "x_following": "x following",
-    "x_followers": "x followers",
-}
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
-    """A figure and the most it may be."""
-
+class Target(NamedTuple):  # a figure and the most it may be
     name: str
     value: float
     limit: float
 
-    @property
-    def met(self) -> bool:
-        return self.value <= self.limit
 
-
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     scenario: str
     ms: str = ""
     ratio: str = ""
@@ -34,36 +20,19 @@ class Row:
     calls: str = ""
     x_users_read: str = ""
     targets: tuple[Target, ...] = ()
-    note: str = ""
 
     @property
-    def missed(self) -> tuple[Target, ...]:
-        return tuple(target for target in self.targets if not target.met)
+    def missed(self) -> list[Target]:
+        return [target for target in self.targets if target.value > target.limit]
 
-    @property
-    def result(self) -> str:
-        if self.missed:
-            return "MISSED: " + ", ".join(target.name for target in self.missed)
-        if self.targets:
-            return "met"
-        return self.note
-
-    def cells(self) -> tuple[str, ...]:
-        return (self.scenario, self.ms, self.ratio, self.overhead_ms, self.calls, self.x_users_read, self.result)
+    def cells(self) -> list[str]:
+        missed = ", ".join(target.name for target in self.missed)
+        return [*self[:6], f"MISSED: {missed}" if missed else "met" if self.targets else ""]
 
 
 def against(value: float, limit: float, digits: int = 2) -> str:
     """A figure next to its target, e.g. `1.07 <= 1.5`."""
     return f"{value:.{digits}f} <= {limit:g}"
-
-
-def calls_text(calls: Mapping[str, int]) -> str:
-    """Calls per endpoint, those made only: `github 2, x lookup 1, PutItem 1`."""
-    return ", ".join(f"{CALL_LABELS.get(endpoint, endpoint)} {count}" for endpoint, count in calls.items() if count)
-
-
-def render(rows: Sequence[Row]) -> str:
-    return text_table(COLUMNS, [row.cells() for row in rows])
 
 
 def text_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

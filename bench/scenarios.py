@@ -1,36 +1,63 @@
-"""The pairs the benchmark asks about, and what each answer must cost, as plain data shared by `make bench`
-and the tests (tests/integration/test_costs.py). A cold-start child reads it off its clock.
+"""What the benchmark runs with, the pairs it asks about and what each answer must cost, as plain data shared by
+`make bench` and tests/integration/test_costs.py. A cold-start child reads it off its clock."""
 
-Each realtime scenario names its developers (the fields of `local.world.Developer`), the upstream round
-trips its answer needs one after the other (its floor), the calls it makes per endpoint, the follow lists it
-reads and the X users those return, and, where the issue sets one, the most X users it may read.
-"""
-
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+import os
+from collections.abc import MutableMapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from local.upstreams import FakeUpstreams
 
+BENCH_TABLE = "connected-register-bench"
+FUNCTION_ENVIRONMENT = {
+    "TABLE_NAME": BENCH_TABLE,
+    "TWITTER_BEARER_TOKEN": "bench-x-bearer-token",
+    "GITHUB_TOKEN": "bench-github-token",
+    "POWERTOOLS_SERVICE_NAME": "connected-developers",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
 FAKED_ROUND_TRIP_SECONDS = 0.050
 TARGET_SLACK_ROUND_TRIPS = 0.5
 WARM_OVERHEAD_TARGET_MS = 5.0
 UPSTREAM_ENDPOINTS = ("github_orgs", "x_users", "x_following", "x_followers")
+DEVELOPERS: dict[str, dict[str, Any]] = {  # the fields of local.world.Developer
+    "ada": {"organisations": ["Acme"]},
+    "cal": {"organisations": ["Acme"], "follows": ["dee"], "other_following": 800},
+    "dee": {"organisations": ["Other"], "follows": ["cal"], "other_followers": 900},
+    "eve": {"organisations": ["Acme", "Beta"], "follows": ["fay"], "other_following": 400, "other_followers": 300},
+    "fay": {"organisations": ["acme"], "follows": ["eve"], "other_following": 200, "other_followers": 500},
+    "amy": {"organisations": ["Acme"], "follows": ["bob"], "other_following": 4999, "other_followers": 3},
+    "bob": {"organisations": ["Acme"], "follows": ["amy"], "other_following": 60, "other_followers": 2},
+    "gus": {"organisations": ["Acme"], "follows": ["hal"], "other_following": 30, "other_followers": 50},
+    "hal": {"organisations": ["Acme"], "other_following": 5, "other_followers": 70},
+}
 
 
-@dataclass(frozen=True, slots=True)
-class RealtimeScenario:
+def isolate(environ: MutableMapping[str, str]) -> None:
+    """Leaves `environ` with what a deployed function sees, and none of the user's profiles, endpoints or tokens."""
+    kept = {name: environ[name] for name in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if name in environ}
+    environ.clear()
+    environ.update(kept | FUNCTION_ENVIRONMENT)
+
+
+class RealtimeScenario(NamedTuple):
     name: str
     dev1: str
     dev2: str
-    developers: Mapping[str, Mapping[str, Any]]
     sequential_round_trips: int
-    status: int
-    calls: Mapping[str, int]
-    x_users_read: int
-    lists_read: tuple[str, ...] = field(default=())
+    """The upstream round trips the answer needs one after the other."""
+    x_users_read: int = 0
+    lists_read: tuple[str, ...] = ()
+    """The follow lists read, a page each: `handle/following` or `handle/followers`."""
     max_x_users_read: int | None = None
+    """The most X users the answer may read, where the issue sets it."""
+    status: int = 200
 
     @property
     def path(self) -> str:
@@ -41,87 +68,27 @@ class RealtimeScenario:
         """Wall time allowed, in faked round trips: the stages the answer needs, plus half of one."""
         return self.sequential_round_trips + TARGET_SLACK_ROUND_TRIPS
 
+    @property
+    def calls(self) -> dict[str, int]:
+        """Calls per endpoint for one answer: GitHub for each handle, one X lookup, then the lists read."""
+        read = [name.partition("/")[2] for name in self.lists_read]
+        return {"github_orgs": 2, "x_users": 1} | {f"x_{name}": read.count(name) for name in ("following", "followers")}
+
     def add_to(self, upstreams: "FakeUpstreams") -> None:
-        for handle, details in self.developers.items():
-            upstreams.developer(handle, **details)
+        for handle in (self.dev1, self.dev2):
+            if handle in DEVELOPERS:
+                upstreams.developer(handle, **DEVELOPERS[handle])
 
 
-def calls(github_orgs: int = 2, x_users: int = 1, x_following: int = 0, x_followers: int = 0) -> dict[str, int]:
-    """Calls per endpoint for one answer; by default stage 1 only: GitHub for each handle, one X lookup."""
-    return {"github_orgs": github_orgs, "x_users": x_users, "x_following": x_following, "x_followers": x_followers}
-
-
-UNKNOWN_USER = RealtimeScenario(
-    name="unknown user",
-    dev1="ada",
-    dev2="nobody",
-    developers={"ada": {"organisations": ["Acme"]}},
-    sequential_round_trips=1,
-    status=404,
-    calls=calls(),
-    x_users_read=0,
-    max_x_users_read=0,
-)
-DISJOINT_ORGANISATIONS = RealtimeScenario(
-    name="organisations disjoint",
-    dev1="cal",
-    dev2="dee",
-    developers={
-        "cal": {"organisations": ["Acme"], "follows": ["dee"], "other_following": 800},
-        "dee": {"organisations": ["Other"], "follows": ["cal"], "other_followers": 900},
-    },
-    sequential_round_trips=1,
-    status=200,
-    calls=calls(),
-    x_users_read=0,
-    max_x_users_read=0,
-)
+UNKNOWN_USER = RealtimeScenario("unknown user", "ada", "nobody", 1, max_x_users_read=0, status=404)
+DISJOINT_ORGANISATIONS = RealtimeScenario("organisations disjoint", "cal", "dee", 1, max_x_users_read=0)
 CONNECTED_ONE_PAGE = RealtimeScenario(
-    name="connected, one list page per direction",
-    dev1="eve",
-    dev2="fay",
-    developers={
-        "eve": {"organisations": ["Acme", "Beta"], "follows": ["fay"], "other_following": 400, "other_followers": 300},
-        "fay": {"organisations": ["acme"], "follows": ["eve"], "other_following": 200, "other_followers": 500},
-    },
-    sequential_round_trips=3,
-    status=200,
-    calls=calls(x_following=2),
-    x_users_read=401 + 201,
-    lists_read=("fay/following", "eve/following"),
+    "connected, one list page per direction", "eve", "fay", 3, 401 + 201, ("fay/following", "eve/following")
 )
 FOLLOWS_FIVE_THOUSAND = RealtimeScenario(
-    name="connected, A follows 5,000, B has 3 followers",
-    dev1="amy",
-    dev2="bob",
-    developers={
-        "amy": {"organisations": ["Acme"], "follows": ["bob"], "other_following": 4999, "other_followers": 3},
-        "bob": {"organisations": ["Acme"], "follows": ["amy"], "other_following": 60, "other_followers": 2},
-    },
-    sequential_round_trips=3,
-    status=200,
-    calls=calls(x_followers=2),
-    x_users_read=3 + 4,
-    lists_read=("bob/followers", "amy/followers"),
-    max_x_users_read=10,
+    "connected, A follows 5,000, B has 3 followers", "amy", "bob", 3, 3 + 4, ("bob/followers", "amy/followers"), 10
 )
-ONE_WAY_FOLLOW = RealtimeScenario(
-    name="one-way follow: one direction read",
-    dev1="gus",
-    dev2="hal",
-    developers={
-        "gus": {"organisations": ["Acme"], "follows": ["hal"], "other_following": 30, "other_followers": 50},
-        "hal": {"organisations": ["Acme"], "other_following": 5, "other_followers": 70},
-    },
-    sequential_round_trips=2,
-    status=200,
-    calls=calls(x_following=1),
-    x_users_read=5,
-    lists_read=("hal/following",),
-    max_x_users_read=5,
-)
-
+ONE_WAY_FOLLOW = RealtimeScenario("one-way follow: one direction read", "gus", "hal", 2, 5, ("hal/following",), 5)
 REALTIME_SCENARIOS = (UNKNOWN_USER, DISJOINT_ORGANISATIONS, CONNECTED_ONE_PAGE, FOLLOWS_FIVE_THOUSAND, ONE_WAY_FOLLOW)
 COLD_START_SCENARIO = DISJOINT_ORGANISATIONS
-"""The first request of a cold start: its I/O is the realtime baseline's (one X user lookup, one PutItem), plus
-what the function adds of its own (GitHub, the daily count of X users billed)."""
+"""The first request of a cold start: one X user lookup and one PutItem, with GitHub, objections and day counters."""

@@ -10,8 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from bench.coldstart import cold_start
-from bench.database import BENCH_TABLE, isolate
-from bench.scenarios import REALTIME_SCENARIOS, UPSTREAM_ENDPOINTS, RealtimeScenario
+from bench.scenarios import BENCH_TABLE, REALTIME_SCENARIOS, UPSTREAM_ENDPOINTS, RealtimeScenario, isolate
 from local.dynamodb import ENDPOINT_VARIABLE, ensure_register_table, start_moto
 from local.upstreams import FakeUpstreams
 from tests.support.handlers import Invoke
@@ -89,7 +88,7 @@ def test_a_warm_invocation_opens_no_new_upstream_connection(tls_upstreams: TlsUp
 
 @pytest.fixture
 def cold_start_environment() -> Iterator[dict[str, str]]:
-    """What a cold-start child runs with (bench/database.py), against a moto server holding the table."""
+    """What a cold-start child runs with (bench/scenarios.py), against a moto server holding the table."""
     database = start_moto("the tests start their own")
     try:
         ensure_register_table(database.endpoint, BENCH_TABLE)
