@@ -237,7 +237,7 @@ def test_an_answer_emits_its_outcome_upstream_calls_and_x_users_read(
     metrics = emitted_metrics(capsys.readouterr().out)
     assert {"name": "Answers", "value": 1.0, "outcome": "connected", "service": "connected-developers"} in metrics
     (users_read,) = [metric for metric in metrics if metric["name"] == "XUsersRead"]
-    assert users_read["value"] == upstreams.x_users_returned
+    assert users_read["value"] == len(["alice", "bob"]) + upstreams.x_users_returned
     assert users_read["service"] == "connected-developers"
     assert {metric["upstream"] for metric in metrics if metric["name"] == "UpstreamCalls"} == {"github", "twitter"}
     assert len([metric for metric in metrics if metric["name"] == "UpstreamLatency"]) == len(
@@ -284,11 +284,12 @@ def test_x_users_read_before_a_list_became_unreadable_are_counted(
     # When the answer is asked for
     answer = realtime("/connected/realtime/alice/bob")
 
-    # Then it is undecidable, and the users X billed (bob's following, 1,000 of his followers) are counted
+    # Then it is undecidable, and the users X billed (both looked up, bob's following, 1,000 of his followers)
+    # are counted
     assert answer.status == 422
     metrics = emitted_metrics(capsys.readouterr().out)
     assert [metric["outcome"] for metric in metrics if metric["name"] == "Answers"] == ["undecidable"]
-    assert [metric["value"] for metric in metrics if metric["name"] == "XUsersRead"] == [1001.0]
+    assert [metric["value"] for metric in metrics if metric["name"] == "XUsersRead"] == [2 + 1001.0]
 
 
 def test_a_register_answer_emits_the_records_returned(

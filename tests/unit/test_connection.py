@@ -63,7 +63,7 @@ def test_disjoint_organisations_read_no_follow_list(harness: Harness) -> None:
 
     assert answer.verdict == Verdict(connected=False)
     assert harness.x.lists_read == []
-    assert answer.x_users_read == 0
+    assert answer.follow_reads == ()
     assert harness.register.count == 1
 
 
@@ -104,7 +104,7 @@ def test_each_direction_is_read_from_the_shorter_list(harness: Harness) -> None:
 
     assert answer.verdict.connected
     assert sorted(read.list_read for read in answer.follow_reads) == ["a/followers", "b/followers"]
-    assert answer.x_users_read <= 10
+    assert sum(read.users_read for read in answer.follow_reads) <= 10
 
 
 def test_the_cheaper_direction_is_read_first(harness: Harness) -> None:
@@ -274,7 +274,6 @@ def test_a_budget_met_while_reading_stops_the_read_and_refuses_the_answer(monkey
     with pytest.raises(OverBudgetError) as refused:
         harness.service.answer("alice", "bob")
 
-    assert refused.value.x_users_read == 1000
     assert harness.x.users_read == 1000
     assert harness.register.count == 0
 

@@ -35,10 +35,6 @@ class Answer(NamedTuple):
     follow_reads: tuple[ListRead, ...] = ()
     from_register: bool = False
 
-    @property
-    def x_users_read(self) -> int:
-        return sum(read.users_read for read in self.follow_reads)
-
     def age_seconds(self, now: datetime) -> int:
         return max(0, int((now - self.record.registered_at).total_seconds()))
 
@@ -55,10 +51,6 @@ class TeamPair(NamedTuple):
 class TeamAnswer(NamedTuple):
     pairs: tuple[TeamPair, ...]
     follow_reads: tuple[ListRead, ...]
-
-    @property
-    def x_users_read(self) -> int:
-        return sum(read.users_read for read in self.follow_reads)
 
     def to_json(self) -> dict[str, object]:
         body: dict[str, object] = {

@@ -11,8 +11,6 @@ class ConnectedError(Exception):
     """Base of every failure the API answers with an errors JSON body."""
 
     retry_after_seconds: int | None = None
-    x_users_read: int = 0
-    """X users a follow list returned before the failure: billed all the same."""
 
     def __init__(self, *messages: str) -> None:
         super().__init__(*messages)
@@ -73,23 +71,21 @@ class ListUnreadableError(UndecidableError):
     """A follow list answered with only `errors` (X's partial errors): its account turned protected, was
     suspended or deleted after the lookup. It says nothing of who follows whom."""
 
-    def __init__(self, follower: str, followed: str, unreadable: str, x_users_read: int = 0) -> None:
+    def __init__(self, follower: str, followed: str, unreadable: str) -> None:
         super().__init__(
             f"cannot tell whether {follower} follows {followed} on twitter: {unreadable}'s lists became unreadable"
         )
         self.unreadable = unreadable
-        self.x_users_read = x_users_read
 
 
 class OverBudgetError(UndecidableError):
     """A direction that cannot be decided within what is left of the answer's X read budget."""
 
-    def __init__(self, follower: str, followed: str, max_x_users_read: int, x_users_read: int) -> None:
+    def __init__(self, follower: str, followed: str, max_x_users_read: int) -> None:
         super().__init__(
             f"cannot tell whether {follower} follows {followed} on twitter within the read budget of "
             f"{max_x_users_read} users"
         )
-        self.x_users_read = x_users_read
 
 
 class FollowListUnreadable(Exception):  # noqa: N818  (a signal between the X client and the check)
@@ -267,7 +263,7 @@ ERRORS: Mapping[type[ConnectedError], ErrorEntry] = {
         HTTPStatus.UNPROCESSABLE_ENTITY,
         "over_budget",
         "A follow direction cannot be decided within the answer's X read budget (MAX_X_USERS_READ).",
-        OverBudgetError("alice", "bob", 5000, 5000),
+        OverBudgetError("alice", "bob", 5000),
         PAIR,
     ),
     UpstreamError: ErrorEntry(

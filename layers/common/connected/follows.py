@@ -120,7 +120,7 @@ class FollowPlanner:
                 if not any(self._open(listed, closed, follows) for listed in _lists_showing(*direction))
             ]
             if blocked:
-                follows.undecided[pair] = self._why_not(blocked[0], closed, follows, (first, second))
+                follows.undecided[pair] = self._why_not(blocked[0], closed, (first, second))
                 continue
             needed.extend(unknown)
         return needed
@@ -135,19 +135,17 @@ class FollowPlanner:
         self,
         direction: tuple[XAccount, XAccount],
         closed: dict[_List, str],
-        follows: Follows,
         pair: tuple[XAccount, XAccount],
     ) -> Undecided:
-        """Why `pair` cannot be told, with the X users read until then: for a pair answer, all it read, since nothing
-        is read once its one pair is given up."""
+        """Why `pair` cannot be told."""
         reasons = {listed: closed.get(listed) for listed in _lists_showing(*direction)}
         unreadable = [listed.owner.username for listed, reason in reasons.items() if reason == "unreadable"]
         names = tuple(account.username for account in direction)
         if unreadable:
-            return Undecided(ListUnreadableError, (*names, unreadable[-1], follows.x_users_read))
+            return Undecided(ListUnreadableError, (*names, unreadable[-1]))
         if all(reason == "protected" for reason in reasons.values()):
             return Undecided(FollowsUnreadableError, (pair[0].username, pair[1].username))
-        return Undecided(OverBudgetError, (*names, self._max_x_users_read, follows.x_users_read))
+        return Undecided(OverBudgetError, (*names, self._max_x_users_read))
 
     def _readable(
         self, needed: Iterable[tuple[XAccount, XAccount]], closed: dict[_List, str], follows: Follows

@@ -134,6 +134,11 @@ class Spending:
         with self._lock:
             self._billed += users
 
+    @property
+    def billed_users(self) -> int:
+        with self._lock:
+            return self._billed
+
     def settle(self) -> None:
         """Gives back what was reserved and not billed; safe to call more than once."""
         with self._lock:
@@ -226,6 +231,13 @@ def reserve(users: int) -> None:
     spending = _current.get()
     if spending is not None:
         spending.reserve(users)
+
+
+def billed_so_far() -> int:
+    """The X users billed for the request under way (users looked up and users follow lists returned, as X bills
+    them, however the answer ends): the one count the answer's telemetry reports; 0 without a spending."""
+    spending = _current.get()
+    return spending.billed_users if spending is not None else 0
 
 
 def billed(users: int) -> None:

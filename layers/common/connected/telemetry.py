@@ -4,7 +4,7 @@ answer. Metric names are the contract with the template's alarms and dashboards.
 | metric | unit | dimensions | meaning |
 | --- | --- | --- | --- |
 | Answers | Count | outcome | realtime answers: connected, not_connected, or the refusal's outcome in `ERRORS` |
-| XUsersRead | Count | | users returned by X follow lists, the part of the bill that grows, refusals included |
+| XUsersRead | Count | | X users read as X bills them (looked up, returned by follow lists), refusals included |
 | UpstreamCalls | Count | upstream | HTTP requests to github or twitter, retries included |
 | UpstreamLatency | Milliseconds | upstream | their durations |
 | RegisterRecordsReturned | Count | | records in register answers |
@@ -20,6 +20,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 from connected.errors import ConnectedError, cause_of, entry_of
+from connected.spending import billed_so_far
 
 if TYPE_CHECKING:
     from connected.connection import Answer, TeamAnswer
@@ -70,15 +71,17 @@ class Telemetry:
         else:
             outcome = "connected" if answer.verdict.connected else "not_connected"
         lists_read = [read.list_read for read in answer.follow_reads]
+        x_users_read = billed_so_far()
         self._logger.info(
-            "answered", extra={"outcome": outcome, "x_users_read": answer.x_users_read, "follow_lists_read": lists_read}
+            "answered", extra={"outcome": outcome, "x_users_read": x_users_read, "follow_lists_read": lists_read}
         )
         self._count_answer(outcome)
         if not answer.from_register:
-            self._metrics.add_metric(name=X_USERS_READ, unit=MetricUnit.Count, value=answer.x_users_read)
+            self._metrics.add_metric(name=X_USERS_READ, unit=MetricUnit.Count, value=x_users_read)
 
     def team_answered(self, answer: "TeamAnswer") -> None:
         decided = [pair.answer for pair in answer.pairs if pair.answer is not None]
+        x_users_read = billed_so_far()
         self._logger.info(
             "team answered",
             extra={
@@ -87,20 +90,21 @@ class Telemetry:
                 "pairs_decided": len(decided),
                 "pairs_connected": sum(pair.verdict.connected for pair in decided),
                 "pairs_from_register": sum(pair.from_register for pair in decided),
-                "x_users_read": answer.x_users_read,
+                "x_users_read": x_users_read,
                 "follow_lists_read": [read.list_read for read in answer.follow_reads],
             },
         )
         self._count_answer("team")
         self._metrics.add_metric(name=TEAM_PAIRS_DECIDED, unit=MetricUnit.Count, value=len(decided))
-        self._metrics.add_metric(name=X_USERS_READ, unit=MetricUnit.Count, value=answer.x_users_read)
+        self._metrics.add_metric(name=X_USERS_READ, unit=MetricUnit.Count, value=x_users_read)
 
     def refused(self, error: ConnectedError | Exception) -> None:
-        """Counts a refusal by outcome, and the X users it read all the same (a list that became unreadable
-        midway is billed for what it returned)."""
+        """Counts a refusal by outcome, and the X users it read all the same (a lookup whose answer then failed
+        on GitHub, a list that became unreadable midway: X bills what it returned)."""
         self._count_answer(outcome_of(error))
-        if isinstance(error, ConnectedError) and error.x_users_read:
-            self._metrics.add_metric(name=X_USERS_READ, unit=MetricUnit.Count, value=error.x_users_read)
+        x_users_read = billed_so_far()
+        if x_users_read:
+            self._metrics.add_metric(name=X_USERS_READ, unit=MetricUnit.Count, value=x_users_read)
 
     def register_trouble(self, operation: str, error: Exception) -> None:
         """A register call that failed without failing the answer: logged with its cause, and counted."""
