@@ -56,7 +56,7 @@ class RealtimeScenario(NamedTuple):
     lists_read: tuple[str, ...] = ()
     """The follow lists read, a page each: `handle/following` or `handle/followers`."""
     max_x_users_read: int | None = None
-    """The most X users the answer may read, where the issue sets it."""
+    """The most X users the answer may read, for the scenarios whose point is that bound."""
     status: int = 200
 
     @property
