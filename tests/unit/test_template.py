@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
+from connected import settings as settings_module
 from connected.register import EXPIRY, HANDLE_ATTRIBUTES, HANDLE_INDEXES
+from connected.settings import Settings
 from connected.telemetry import X_USERS_READ
 from local.template import PROJECT_ROOT, function_environment, http_routes, load_template, template_for_parameters
 from scripts.auth_mode_templates import AUTH_MODES, write_auth_mode_templates
@@ -265,6 +267,17 @@ def test_each_caller_has_a_daily_budget_both_functions_read() -> None:
     assert (parameter["Type"], parameter["Default"], parameter["MinValue"]) == ("Number", 10000, 0)
     for function in ("RealtimeFunction", "RegisterFunction"):
         assert function_environment(function, {})["MAX_X_USERS_READ_PER_CALLER_PER_DAY"] == "10000"
+
+
+def test_each_limit_on_x_users_has_the_names_the_settings_table_gives_it() -> None:
+    rows = [line.strip("| ").split(" | ") for line in settings_module.__doc__.splitlines() if line.startswith("| Max")]
+
+    assert len(rows) == 3
+    for parameter, variable, setting in rows:
+        assert parameter in load_template()["Parameters"]
+        marked = function_environment("RealtimeFunction", {parameter: "7"})
+        assert marked[variable] == "7"
+        assert getattr(Settings.from_env({"TABLE_NAME": "t", variable: "7"}), setting) == 7
 
 
 def test_each_auth_modes_template_is_written_for_the_linters(tmp_path: Path) -> None:

@@ -1,5 +1,14 @@
 """Configuration, read from the environment and validated once per container. Logic never reads
-`os.environ`; it is handed a `Settings`. Tokens are not configuration: `credentials.py` reads them."""
+`os.environ`; it is handed a `Settings`. Tokens are not configuration: `credentials.py` reads them.
+
+The limits on X users, under their three names (tests/unit/test_template.py holds the first two columns):
+
+| template parameter | environment variable | setting |
+| --- | --- | --- |
+| MaxXUsersReadPerAnswer | MAX_X_USERS_READ | max_x_users_read |
+| MaxXUsersReadPerDay | MAX_X_USERS_READ_PER_DAY | max_x_users_read_per_day |
+| MaxXUsersReadPerCallerPerDay | MAX_X_USERS_READ_PER_CALLER_PER_DAY | max_x_users_read_per_caller_per_day |
+"""
 
 import os
 from collections.abc import Mapping
