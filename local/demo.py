@@ -12,9 +12,10 @@ import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import combinations
 from pathlib import Path
+from typing import NamedTuple
 
 import responses
 from aws_lambda_powertools.event_handler import Response
@@ -23,25 +24,41 @@ from connected.connection import ConnectionService
 from connected.credentials import Credentials
 from connected.errors import ConnectedError
 from connected.factory import real_upstreams
+from connected.handles import Pair
 from connected.http import error_response, json_response
+from connected.models import Record, Verdict
 from connected.settings import Settings
 from local.upstreams import FakeUpstreams
-from local.world import InMemoryRegister, World
+from local.world import World
 
 DEMO_WORLD_PATH = Path(__file__).with_name("demo_world.json")
 UNKNOWN_HANDLE = "nobody"
 # What the demo's fake GitHub and X are sent as tokens: it opens nothing.
 DEMO_TOKEN = "offline-demo"  # noqa: S105  # nosec B105
+PURPOSES = {
+    True: "a connected pair",
+    False: "a pair that is not connected",
+    None: "the connected pair's register: every answer given, oldest first",
+}
 
 
-@dataclass(frozen=True, slots=True)
-class Example:
+class Example(NamedTuple):
     """A request to suggest and the API's answer to it, when it is known in advance."""
 
     purpose: str
     path: str
-    status: int | None
-    body: str | None
+    status: int | None = None
+    body: str | None = None
+
+
+class _Unrecorded:
+    """The examples' register: their answers are not kept, the register the user is about to read stays theirs."""
+
+    def record(self, _pair: Pair, verdict: Verdict) -> Record:
+        return Record(datetime.now(UTC), verdict)
+
+    def latest(self, _pair: Pair) -> None:
+        return None
 
 
 def load_demo_world(path: Path = DEMO_WORLD_PATH) -> World:
@@ -58,34 +75,25 @@ def serving(world: World) -> Iterator[FakeUpstreams]:
 def demo_examples(world: World) -> list[Example]:
     """A connected pair and a pair that is not (the first of each in the file's order), an unknown user
     next to the connected pair's first developer, and the connected pair's register."""
-    handles = [developer.handle for developer in world.developers.values()]
     if world.developer(UNKNOWN_HANDLE) is not None:
         raise ValueError(f"the demo world must not have a developer called {UNKNOWN_HANDLE}")
-    connected: Example | None = None
-    not_connected: Example | None = None
-    unknown: Example | None = None
     upstreams = real_upstreams(Settings(table_name="demo"), Credentials(DEMO_TOKEN, DEMO_TOKEN))
+    found: dict[bool, Example] = {}
     with serving(world), ThreadPoolExecutor(max_workers=2, thread_name_prefix="demo-examples") as executor:
-        # The examples' answers go to a register of their own, not to the one the user is about to read.
-        service = ConnectionService(upstreams, InMemoryRegister(), executor)
-        for dev1, dev2 in combinations(handles, 2):
+        service = ConnectionService(upstreams, _Unrecorded(), executor)
+        for dev1, dev2 in combinations([developer.handle for developer in world.developers.values()], 2):
             status, body = _answer(service, dev1, dev2)
-            if status != 200:
-                continue
-            if json.loads(body)["connected"] and connected is None:
-                connected = Example("a connected pair", _realtime(dev1, dev2), status, body)
-                unknown = Example(
-                    "an unknown user", _realtime(dev1, UNKNOWN_HANDLE), *_answer(service, dev1, UNKNOWN_HANDLE)
-                )
-            elif not json.loads(body)["connected"] and not_connected is None:
-                not_connected = Example("a pair that is not connected", _realtime(dev1, dev2), status, body)
-            if connected is not None and not_connected is not None:
+            if status == 200:
+                connected = json.loads(body)["connected"]
+                found.setdefault(connected, Example(PURPOSES[connected], _realtime(dev1, dev2), status, body))
+            if len(found) == 2:
                 break
-    if connected is None or not_connected is None or unknown is None:
-        raise ValueError("the demo world needs a connected pair and a pair that is not connected")
-    register_path = connected.path.replace("/realtime/", "/register/", 1)
-    register = Example("the connected pair's register: every answer given, oldest first", register_path, 200, None)
-    return [connected, not_connected, unknown, register]
+        else:
+            raise ValueError("the demo world needs a connected pair and a pair that is not connected")
+        dev1 = found[True].path.split("/")[3]
+        unknown = Example("an unknown user", _realtime(dev1, UNKNOWN_HANDLE), *_answer(service, dev1, UNKNOWN_HANDLE))
+    register = found[True].path.replace("/realtime/", "/register/", 1)
+    return [found[True], found[False], unknown, Example(PURPOSES[None], register, 200)]
 
 
 def _realtime(dev1: str, dev2: str) -> str:

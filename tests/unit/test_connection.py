@@ -18,7 +18,8 @@ from connected.errors import (
 )
 from connected.models import Verdict
 from connected.ports import Upstreams
-from local.world import Developer, InMemoryRegister, World, WorldGitHub, WorldX
+from local.world import Developer, World
+from tests.support.world import InMemoryRegister, WorldGitHub, WorldX
 
 
 class Harness:

@@ -10,7 +10,8 @@ from connected.errors import ConnectedError, FollowsUnreadableError, ListUnreada
 from connected.follows import FollowPlanner
 from connected.handles import Pair
 from connected.models import XAccount
-from local.world import Developer, World, WorldX
+from local.world import Developer, World
+from tests.support.world import WorldX
 
 NAMES = ["ann", "bea", "cal", "dan", "eve", "fay"]
 
