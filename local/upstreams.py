@@ -18,7 +18,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from functools import partial
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -32,18 +32,11 @@ X_PROBLEMS = "https://api.twitter.com/2/problems"
 X_WINDOW_SECONDS = 900
 X_REQUESTS_PER_WINDOW = 300
 GITHUB_REQUESTS_PER_HOUR = 5000
-X_ERRORS_DOCUMENT = "docs.x.com, Fundamentals, Response codes and errors (about:blank problems)"
+GITHUB_NOT_FOUND = '{"message": "Not Found", "documentation_url": "https://docs.github.com/rest", "status": "404"}'
 
 Vendor = Literal["x", "github"]
 Reply = tuple[int, dict[str, str], str]
 Fault = Callable[[requests.PreparedRequest], Reply]
-
-
-class AnswerCheck(Protocol):
-    """Called for every JSON answer the fakes give; `follows` names the vendor's prose document an answer follows
-    where its API description is silent."""
-
-    def __call__(self, vendor: Vendor, operation: str, status: int, body: Any, follows: str | None = None) -> None: ...
 
 
 ENDPOINTS: dict[str, tuple[Vendor, str]] = {
@@ -89,55 +82,36 @@ def x_list_unreadable() -> Fault:
 
 
 class FakeUpstreams:
-    """GitHub and X for the clients of the `connected` package, served from `world`.
+    """GitHub and X for the clients of the `connected` package, served from `world`, counting what they are asked
+    and what X bills. tests/support/faults.py adds what only the tests need: faults, and every answer checked
+    against the vendors' schemas."""
 
-    Faults can be injected per endpoint (the keys of ENDPOINTS). Every JSON answer, faults included, is handed
-    to `check` (the tests check them against the vendors' schemas). A fault answering no body gets the vendor's
-    own error body for its status; one marked `off_spec` (an answer no vendor would send, on purpose) is not
-    checked, and one marked `follows` names the prose document it follows.
-    """
-
-    def __init__(
-        self, http: responses.RequestsMock, world: World | None = None, check: AnswerCheck | None = None
-    ) -> None:
+    def __init__(self, http: responses.RequestsMock, world: World | None = None) -> None:
         self.world = world if world is not None else World()
-        self.check = check
         self.requests: dict[str, list[requests.PreparedRequest]] = defaultdict(list)
-        self.faults: dict[str, list[Fault]] = defaultdict(list)
-        self.answer_before_faults: dict[str, int] = defaultdict(int)
-        self.lasting_faults: dict[str, Fault] = {}
-        self._serving = threading.Lock()
+        self.statuses: Counter[tuple[str, int]] = Counter()
+        """How many answers of each status each endpoint gave."""
         self.x_users_returned = 0
         """Users X's follow lists returned: what X bills for reading them."""
         self.x_users_looked_up = 0
         """Users X's lookups found: billed too."""
-        self.statuses: Counter[tuple[str, int]] = Counter()
-        """How many answers of each status each endpoint gave."""
-        self.named_accounts_last = False
         self.page_tokens: dict[str, int] = {}
         """Every X pagination token given out, with the offset it stands for."""
-        self._serve: dict[str, Fault] = {
+        self.named_accounts_last = False
+        self._serving = threading.Lock()
+        self.serve: dict[str, Fault] = {
             "github_orgs": self._github_orgs,
             "github_users": self._github_account,
             "x_users": self._x_lookup,
             "x_following": lambda request: self._x_list(request, self.world.following_ids),
             "x_followers": lambda request: self._x_list(request, self.world.follower_ids),
         }
+        """The world's answer, uncounted, by endpoint."""
         for endpoint, url in _URLS.items():
             http.add_callback(responses.GET, re.compile(url), partial(self._answer, endpoint))
 
     def developer(self, handle: str, **details: Any) -> Developer:
         return self.world.add(Developer(handle, **details))
-
-    def fail(self, endpoint: str, *faults: Fault, after: int = 0) -> None:
-        """Requests to `endpoint` get these faults in order, once `after` more requests have been answered
-        normally; later requests are answered normally too."""
-        self.faults[endpoint].extend(faults)
-        self.answer_before_faults[endpoint] = after
-
-    def fail_every_time(self, endpoint: str, fault: Fault) -> None:
-        """Every request to `endpoint` gets `fault`, retries included."""
-        self.lasting_faults[endpoint] = fault
 
     def list_named_accounts_last(self) -> None:
         """Puts the accounts a test named after the anonymous ones, so a scan has to reach the last page."""
@@ -146,46 +120,16 @@ class FakeUpstreams:
     def count(self, endpoint: str) -> int:
         return len(self.requests[endpoint])
 
-    def altered(self, endpoint: str, change: Callable[[dict[str, str], Any], None]) -> Fault:
-        """A fault: the world's own answer to the request, its headers and JSON body changed in place by `change`
-        (an answer that differs from the documented one in one detail: a link, a field left out)."""
-
-        def fault(request: requests.PreparedRequest) -> Reply:
-            status, headers, text = self._serve[endpoint](request)
-            body = json.loads(text)
-            change(headers, body)
-            return status, headers, json.dumps(body)
-
-        return fault
-
     def _answer(self, endpoint: str, request: requests.PreparedRequest) -> Reply:
         """Serves one request at a time, so that what is counted stays exact when answers run side by side."""
         with self._serving:
             self.requests[endpoint].append(request)
-            fault = self._fault_for(endpoint)
-            status, headers, text = (fault or self._serve[endpoint])(request)
+            status, headers, text = self.respond(endpoint, request)
             self.statuses[(endpoint, status)] += 1
-            vendor, operation = ENDPOINTS[endpoint]
-            follows: str | None = getattr(fault, "follows", None)
-            if text is None:
-                text = json.dumps(_vendor_error(vendor, status))
-                follows = X_ERRORS_DOCUMENT if vendor == "x" else None
-            if self.check is not None and text and not getattr(fault, "off_spec", False):
-                try:
-                    body = json.loads(text)
-                except ValueError:
-                    body = None  # an answer that is not JSON on purpose: nothing to check
-                if body is not None:
-                    self.check(vendor, operation, status, body, follows)
             return status, headers, text
 
-    def _fault_for(self, endpoint: str) -> Fault | None:
-        if self.answer_before_faults[endpoint] > 0:
-            self.answer_before_faults[endpoint] -= 1
-            return None
-        if self.faults[endpoint]:
-            return self.faults[endpoint].pop(0)
-        return self.lasting_faults.get(endpoint)
+    def respond(self, endpoint: str, request: requests.PreparedRequest) -> Reply:
+        return self.serve[endpoint](request)
 
     def _github_orgs(self, request: requests.PreparedRequest) -> Reply:
         parts = urlsplit(str(request.url))
@@ -195,7 +139,7 @@ class FakeUpstreams:
         page = int(query.get("page", ["1"])[0])
         developer = self.world.developer(name) if kind == "users" else self.world.by_github_id(name)
         if developer is None or developer.organisations is None:
-            return 404, github_rate_headers(), json.dumps(_vendor_error("github", 404))
+            return 404, github_rate_headers(), GITHUB_NOT_FOUND
         organisations = developer.organisations
         body = json.dumps([_organisation(name) for name in organisations[(page - 1) * per_page : page * per_page]])
         links: dict[str, str] = {}
@@ -210,7 +154,7 @@ class FakeUpstreams:
     def _github_account(self, request: requests.PreparedRequest) -> Reply:
         developer = self.world.developer(urlsplit(str(request.url)).path.split("/")[2])
         if developer is None or developer.organisations is None:
-            return 404, github_rate_headers(), json.dumps(_vendor_error("github", 404))
+            return 404, github_rate_headers(), GITHUB_NOT_FOUND
         body = json.dumps(_github_account(developer, self.world.github_id(developer.handle)))
         return _github_ok(request, body, weak_etag=False)
 
@@ -363,16 +307,6 @@ def x_rate_headers(remaining: int = X_REQUESTS_PER_WINDOW - 1) -> dict[str, str]
         "x-rate-limit-remaining": str(remaining),
         "x-rate-limit-reset": str(int(time.time()) + X_WINDOW_SECONDS),
     }
-
-
-def _vendor_error(vendor: Vendor, status: int) -> dict[str, Any]:
-    """The body a vendor sends with a bare error status."""
-    if vendor == "github":
-        message = {401: "Bad credentials", 403: "Forbidden", 404: "Not Found"}.get(status, "Server Error")
-        return {"message": message, "documentation_url": "https://docs.github.com/rest", "status": str(status)}
-    titles = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests"}
-    title = titles.get(status, "Internal Server Error" if status >= 500 else "Bad Request")
-    return {"title": title, "detail": title, "type": "about:blank", "status": status}
 
 
 def _x_absent(name: str, title: str, detail: str) -> dict[str, str]:

@@ -34,8 +34,8 @@ from moto import mock_aws  # noqa: E402
 
 from connected import factory, upstream  # noqa: E402
 from local.template import create_register_table  # noqa: E402
-from local.upstreams import FakeUpstreams  # noqa: E402
 from tests.support.contracts import check_answer  # noqa: E402
+from tests.support.faults import FakeUpstreams  # noqa: E402
 from tests.support.handlers import Invoke, invoker  # noqa: E402
 
 TABLE_NAME = os.environ["TABLE_NAME"]

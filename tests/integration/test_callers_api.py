@@ -12,9 +12,9 @@ import pytest
 
 from connected.register import DynamoDBRegister
 from connected.spending import DayLimits
-from local.upstreams import FakeUpstreams
 from scripts import register_admin
 from tests.conftest import TABLE_NAME
+from tests.support.faults import FakeUpstreams
 from tests.support.handlers import Invoke, load_function
 
 COGNITO_APP_CLIENT: dict[str, object] = {

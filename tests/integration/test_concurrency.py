@@ -21,8 +21,8 @@ from connected.register import DynamoDBRegister
 from connected.settings import Settings
 from connected.spending import DayLimits, Spending, spending_of
 from local.dynamodb import dynalite_node, ensure_register_table, start_dynalite
-from local.upstreams import FakeUpstreams
 from local.world import Developer, World
+from tests.support.faults import FakeUpstreams
 from tests.support.world import WorldGitHub, WorldX
 
 pytestmark = pytest.mark.server

@@ -13,9 +13,9 @@ from connected import factory
 from connected.handles import Pair
 from connected.register import HANDLE_ATTRIBUTES, RegisterAdmin
 from local.dynamodb import LOCAL_TABLE_NAME, dynalite_node, ensure_register_table, publish_endpoint, start_dynalite
-from local.upstreams import FakeUpstreams
 from scripts import register_admin
 from tests.support.aws import dynamodb_refusing
+from tests.support.faults import FakeUpstreams
 from tests.support.handlers import Invoke, invoker
 
 pytestmark = pytest.mark.server

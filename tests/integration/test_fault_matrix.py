@@ -11,9 +11,16 @@ import pytest
 import requests
 
 from connected.register import DynamoDBRegister
-from local.upstreams import FakeUpstreams, Fault, Reply, x_list_unreadable
+from local.upstreams import Fault, Reply, x_list_unreadable
 from tests.conftest import TABLE_NAME
-from tests.support.faults import github_secondary_rate_limit, raise_error, reply, x_credits_depleted, x_usage_capped
+from tests.support.faults import (
+    FakeUpstreams,
+    github_secondary_rate_limit,
+    raise_error,
+    reply,
+    x_credits_depleted,
+    x_usage_capped,
+)
 from tests.support.handlers import Invoke
 
 

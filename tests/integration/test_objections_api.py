@@ -10,10 +10,10 @@ import pytest
 from connected import factory
 from connected.handles import Pair
 from connected.register import SPEND_PARTITION, DynamoDBRegister, RegisterAdmin
-from local.upstreams import FakeUpstreams
 from scripts import register_admin
 from tests.conftest import TABLE_NAME
 from tests.support.aws import dynamodb_refusing
+from tests.support.faults import FakeUpstreams
 from tests.support.handlers import Invoke
 
 OBJECTED = {"errors": ["a developer of this pair asked not to be looked up"]}

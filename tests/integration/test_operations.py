@@ -14,9 +14,9 @@ from openapi_spec_validator import validate
 from connected import docs
 from connected.errors import ERRORS, XCreditsDepletedError
 from local.template import PROJECT_ROOT
-from local.upstreams import FakeUpstreams, Fault, x_list_unreadable
+from local.upstreams import Fault, x_list_unreadable
 from tests.conftest import TABLE_NAME
-from tests.support.faults import reply, x_credits_depleted, x_usage_capped
+from tests.support.faults import FakeUpstreams, reply, x_credits_depleted, x_usage_capped
 from tests.support.handlers import Invoke, load_function
 
 DOCUMENT = json.loads((PROJECT_ROOT / "openapi.json").read_text(encoding="utf-8"))

@@ -10,10 +10,10 @@ import pytest
 from connected import factory
 from connected.register import DynamoDBRegister
 from connected.spending import DayLimits
-from local.upstreams import ENDPOINTS, FakeUpstreams
+from local.upstreams import ENDPOINTS
 from tests.conftest import TABLE_NAME
 from tests.support.aws import dynamodb_refusing
-from tests.support.faults import reply
+from tests.support.faults import FakeUpstreams, reply
 from tests.support.handlers import Invoke
 
 

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from local.template import PROJECT_ROOT
-from local.upstreams import FakeUpstreams
-from tests.support.faults import reply
+from tests.support.faults import FakeUpstreams, reply
 from tests.support.handlers import Invoke, load_function
 
 BEARER = "x-bearer-token-for-tests"

@@ -10,7 +10,7 @@ import pytest
 
 from connected import factory
 from connected.register import DynamoDBRegister
-from local.upstreams import FakeUpstreams
+from tests.support.faults import FakeUpstreams
 from tests.support.handlers import Invoke
 
 TEN = ["ada", "grace", "alan", "linus", "margaret", "katherine", "guido", "barbara", "dennis", "ken"]

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from connected.handles import can_be_github_login, can_be_x_username
-from local.upstreams import FakeUpstreams
+from tests.support.faults import FakeUpstreams
 from tests.support.handlers import Invoke
 
 HOSTILE = st.sampled_from(

@@ -20,7 +20,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from local.upstreams import FakeUpstreams, Reply
+from local.upstreams import Reply
+from tests.support.faults import FakeUpstreams
 
 HOSTS = ("api.github.com", "api.twitter.com")
 BARRIER_TIMEOUT_SECONDS = 10

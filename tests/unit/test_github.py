@@ -12,8 +12,7 @@ from connected.errors import UpstreamError, UpstreamRateLimitedError, UpstreamTi
 from connected.github import GitHubClient
 from connected.telemetry import UpstreamCall
 from connected.upstream import TimeoutSession
-from local.upstreams import FakeUpstreams
-from tests.support.faults import github_secondary_rate_limit, off_spec, raise_error, reply
+from tests.support.faults import FakeUpstreams, github_secondary_rate_limit, off_spec, raise_error, reply
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from connected.models import XAccount
 from connected.spending import DayLimits, Spending, spending_of
 from connected.twitter import XClient
 from connected.upstream import TimeoutSession
-from local.upstreams import FakeUpstreams, x_list_unreadable
-from tests.support.faults import off_spec, raise_error, reply, x_credits_depleted, x_usage_capped
+from local.upstreams import x_list_unreadable
+from tests.support.faults import FakeUpstreams, off_spec, raise_error, reply, x_credits_depleted, x_usage_capped
 
 BEARER = "x-bearer-token-for-tests"
 

@@ -13,9 +13,17 @@ import pytest
 import requests
 
 from connected.handles import can_be_github_login, can_be_x_username
-from local.upstreams import ENDPOINTS, FakeUpstreams, Fault, Reply, x_problem
+from local.upstreams import ENDPOINTS, Fault, Reply, x_problem
 from scripts import verify_upstreams
-from tests.support.faults import X_CREDITS_DOCUMENT, following, off_spec, raise_error, reply, x_credits_depleted
+from tests.support.faults import (
+    X_CREDITS_DOCUMENT,
+    FakeUpstreams,
+    following,
+    off_spec,
+    raise_error,
+    reply,
+    x_credits_depleted,
+)
 
 X_TOKEN = "AAAAAAAAAAAAAAAAAAAAAsecret-x-bearer-token-0123456789"
 GITHUB_TOKEN = "ghp_" + "secretGitHubToken0123456789abcdef"  # built, so no tracked file holds a token shape
