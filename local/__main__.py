@@ -6,7 +6,6 @@ import sys
 from local.template import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT / "layers" / "common"))
-
 from local.server import main
 
 if __name__ == "__main__":

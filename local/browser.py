@@ -3,18 +3,12 @@ test (tests/browser) and `make docs-screenshot` (scripts/docs_screenshot.py) loa
 
 `find_browser` takes, in order: CHROMIUM_PATH and CHROMEDRIVER_PATH when set; a Chrome or Chromium on PATH
 (or in its usual macOS place) with chromedriver on PATH; then what Selenium Manager, shipped with selenium,
-finds or fetches into ~/.cache/selenium: a driver matching the browser, and a browser when none is installed.
-Selenium Manager fetches only for `make test` (`python -m local.browser`, before pytest) and `make
-docs-screenshot`; the tests reach no network, so they run it offline, where it finds what it fetched.
+finds in ~/.cache/selenium or, with `fetch` (`make test` before pytest, and `make docs-screenshot`), downloads
+there, but only when its hosts answer within PROBE_SECONDS: behind a closed network it gives up in seconds.
 
-It is let online only when both of its hosts answer within PROBE_SECONDS, asked in daemon threads so that
-even a DNS lookup that hangs costs no more: behind a closed network the search gives up in seconds, not
-after Selenium Manager's own five-minute timeout. Online, the whole run is bounded by FETCH_SECONDS.
-
-The browser is kept off the network: it resolves no host name (only 127.0.0.1 is reached), uses no proxy,
-and its background services (updates, sync, first-run pages) are off, so a page that needed a CDN would not
-render here. Every request the page makes is recorded from Chromium's own network log, so a test can show
-that none left the local origin.
+The browser is kept off the network: it resolves no host name but 127.0.0.1, uses no proxy, and its background
+services are off. Every request the page makes is read from Chromium's network log, so a test can show that
+none left the local origin.
 """
 
 import json
@@ -28,9 +22,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from selenium import webdriver
@@ -43,22 +36,14 @@ from selenium.webdriver.support.wait import WebDriverWait
 
 from local.dynamodb import bypass_proxies_for_loopback
 
-BROWSER_VARIABLE = "CHROMIUM_PATH"
-DRIVER_VARIABLE = "CHROMEDRIVER_PATH"
-SELENIUM_MANAGER_VARIABLE = "SE_MANAGER_PATH"
-"""Selenium's own name for another Selenium Manager binary."""
 BROWSER_COMMANDS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-DRIVER_COMMAND = "chromedriver"
 MACOS_BROWSERS = (
     Path("/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"),
     Path("/Applications/Chromium.app/Contents/MacOS/Chromium"),
 )
 SELENIUM_MANAGER_HOSTS = ("https://googlechromelabs.github.io/", "https://storage.googleapis.com/")
 """Where Selenium Manager reads Chrome for Testing's versions and downloads its drivers and browsers."""
-PROBE_SECONDS = 3.0
-FETCH_REQUEST_SECONDS = 120
-FETCH_SECONDS = 300.0
-OFFLINE_SECONDS = 30.0
+PROBE_SECONDS, FETCH_SECONDS, OFFLINE_SECONDS = 3.0, 300.0, 30.0
 INSTALL_HINT = (
     "install Chrome or Chromium and chromedriver (Debian: apt-get install chromium chromium-driver; macOS: "
     "brew install --cask google-chrome), run `make test` once online so that Selenium Manager fetches them, "
@@ -77,10 +62,8 @@ CHROMIUM_FLAGS = (
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
 )
 WINDOW_SIZE = (1280, 1000)
-RENDER_SECONDS = 10.0
-QUIET_SECONDS = 0.3
+RENDER_SECONDS, QUIET_SECONDS = 10.0, 0.3
 OPERATION = ".swagger-ui .opblock"
-NETWORK_EVENTS = frozenset({"Network.requestWillBeSent", "Network.webSocketCreated"})
 
 
 class BrowserUnavailableError(Exception):
@@ -91,14 +74,12 @@ class DocsNotRenderedError(Exception):
     """The docs page listed no operation in time; the message has what the browser saw."""
 
 
-@dataclass(frozen=True, slots=True)
-class Browser:
+class Browser(NamedTuple):
     binary: Path
     driver: Path
 
 
-@dataclass(frozen=True, slots=True)
-class DocsPage:
+class DocsPage(NamedTuple):
     operations: list[tuple[str, str]]
     """(method, path) of every operation Swagger UI lists, in page order."""
     requests: list[str]
@@ -108,59 +89,38 @@ class DocsPage:
 def find_browser(environ: Mapping[str, str] = os.environ, *, fetch: bool = False) -> Browser:
     """The first browser and driver of the order above; `fetch` lets Selenium Manager download them."""
     search_path = environ.get("PATH", os.defpath)
-    binary = _named_file(environ, BROWSER_VARIABLE) or _installed_browser(search_path)
-    driver = _named_file(environ, DRIVER_VARIABLE) or _on_path(DRIVER_COMMAND, search_path)
-    if binary is not None and driver is not None:
-        return Browser(binary, driver)
-    return _from_selenium_manager(environ, binary, fetch)
-
-
-def _named_file(environ: Mapping[str, str], variable: str) -> Path | None:
-    value = environ.get(variable, "").strip()
-    if not value:
-        return None
-    if not Path(value).is_file():
-        raise BrowserUnavailableError(f"{variable} names no file ({value}): unset it, or name an installed one")
-    return Path(value)
-
-
-def _on_path(command: str, search_path: str) -> Path | None:
-    found = shutil.which(command, path=search_path)
-    return Path(found) if found else None
-
-
-def _installed_browser(search_path: str) -> Path | None:
-    for command in BROWSER_COMMANDS:
-        if (found := _on_path(command, search_path)) is not None:
-            return found
-    return next((path for path in MACOS_BROWSERS if path.is_file()), None)
-
-
-def _from_selenium_manager(environ: Mapping[str, str], binary: Path | None, fetch: bool) -> Browser:
+    installed = [shutil.which(command, path=search_path) for command in BROWSER_COMMANDS]
+    installed += [str(path) for path in MACOS_BROWSERS if path.is_file()]
+    binary = _named_file(environ, "CHROMIUM_PATH") or next(filter(None, installed), None)
+    driver = _named_file(environ, "CHROMEDRIVER_PATH") or shutil.which("chromedriver", path=search_path)
+    if binary and driver:
+        return Browser(Path(binary), Path(driver))
     unreachable = unanswered(SELENIUM_MANAGER_HOSTS, PROBE_SECONDS) if fetch else []
     online = fetch and not unreachable
-    command = [str(_selenium_manager_binary(environ)), "--browser", "chrome", "--output", "json"]
-    command += ["--language-binding", "python", "--avoid-stats"]
-    if binary is not None:
-        command += ["--browser-path", str(binary), "--avoid-browser-download"]
-    command += ["--timeout", str(FETCH_REQUEST_SECONDS)] if online else ["--offline"]
+    try:  # SE_MANAGER_PATH: Selenium's own name for another Selenium Manager
+        manager = environ.get("SE_MANAGER_PATH", "").strip() or str(SeleniumManager._get_binary())
+    except WebDriverException as error:
+        raise BrowserUnavailableError(f"no Selenium Manager for this platform ({error.msg}): {INSTALL_HINT}") from None
+    command = [manager, "--browser", "chrome", "--output", "json", "--language-binding", "python", "--avoid-stats"]
+    command += ["--browser-path", binary, "--avoid-browser-download"] if binary else []
+    command += ["--timeout", "120"] if online else ["--offline"]
     bound = FETCH_SECONDS if online else OFFLINE_SECONDS
     try:
         # Selenium's own binary, arguments of ours, no shell.
-        completed = subprocess.run(  # noqa: S603  # nosec B603
-            command, capture_output=True, text=True, timeout=bound, env=dict(environ), check=False
-        )
+        done = subprocess.run(command, capture_output=True, text=True, timeout=bound, env=dict(environ), check=False)  # noqa: S603  # nosec B603
     except subprocess.TimeoutExpired:
         raise BrowserUnavailableError(
             f"no browser found, and Selenium Manager did not finish within {bound:.0f} s: {INSTALL_HINT}"
         ) from None
-    result = _selenium_manager_result(completed.stdout)
-    found_binary = binary or Path(result.get("browser_path") or "")
-    found_driver = Path(result.get("driver_path") or "")
-    if completed.returncode == 0 and found_binary.is_file() and found_driver.is_file():
-        return Browser(found_binary, found_driver)
+    try:
+        result = dict(json.loads(done.stdout)["result"])
+    except (ValueError, KeyError, TypeError):
+        result = {}
+    found = Browser(Path(binary or result.get("browser_path") or ""), Path(result.get("driver_path") or ""))
+    if done.returncode == 0 and found.binary.is_file() and found.driver.is_file():
+        return found
     if online:
-        reason = f"Selenium Manager: {result.get('message') or completed.stderr or 'no path given'}"
+        reason = f"Selenium Manager: {result.get('message') or done.stderr or 'no path given'}"
     elif unreachable:
         hosts = ", ".join(urlsplit(url).netloc for url in unreachable)
         reason = f"Selenium Manager stayed offline: {hosts} did not answer within {PROBE_SECONDS:g} s"
@@ -171,21 +131,11 @@ def _from_selenium_manager(environ: Mapping[str, str], binary: Path | None, fetc
     )
 
 
-def _selenium_manager_binary(environ: Mapping[str, str]) -> Path:
-    if named := environ.get(SELENIUM_MANAGER_VARIABLE, "").strip():
-        return Path(named)
-    try:
-        return SeleniumManager._get_binary()
-    except WebDriverException as error:
-        raise BrowserUnavailableError(f"no Selenium Manager for this platform ({error.msg}): {INSTALL_HINT}") from None
-
-
-def _selenium_manager_result(stdout: str) -> dict[str, Any]:
-    try:
-        result = json.loads(stdout)["result"]
-    except (ValueError, KeyError, TypeError):
-        return {}
-    return result if isinstance(result, dict) else {}
+def _named_file(environ: Mapping[str, str], variable: str) -> str | None:
+    value = environ.get(variable, "").strip()
+    if value and not Path(value).is_file():
+        raise BrowserUnavailableError(f"{variable} names no file ({value}): unset it, or name an installed one")
+    return value or None
 
 
 def unanswered(urls: Sequence[str], seconds: float) -> list[str]:
@@ -205,9 +155,9 @@ def unanswered(urls: Sequence[str], seconds: float) -> list[str]:
         answered.add(url)
 
     threads = [threading.Thread(target=ask, args=(url,), daemon=True) for url in urls]
+    deadline = time.monotonic() + seconds
     for thread in threads:
         thread.start()
-    deadline = time.monotonic() + seconds
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
     return [url for url in urls if url not in answered]
@@ -216,14 +166,13 @@ def unanswered(urls: Sequence[str], seconds: float) -> list[str]:
 @contextmanager
 def headless_chromium(work_dir: Path, browser: Browser) -> Iterator[WebDriver]:
     """A fresh headless `browser`, its profile and chromedriver's log in `work_dir`; both processes end with
-    the block. Selenium reaches chromedriver on a loopback port, which NO_PROXY must name when the
-    environment has a proxy, as for boto3 in local/dynamodb.py; chromedriver reaches the browser on another."""
+    the block. Selenium reaches chromedriver on a loopback port, which NO_PROXY must then name."""
     bypass_proxies_for_loopback(os.environ)
     profile = work_dir / "chromium-profile"
     profile.mkdir(parents=True, exist_ok=True)
     options = webdriver.ChromeOptions()
     options.binary_location = str(browser.binary)
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={WINDOW_SIZE[0]},{WINDOW_SIZE[1]}"):
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size={},{}".format(*WINDOW_SIZE)):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     # An explicit driver path: Selenium does not run Selenium Manager again here.
@@ -238,12 +187,9 @@ def headless_chromium(work_dir: Path, browser: Browser) -> Iterator[WebDriver]:
 def open_docs(driver: WebDriver, base_url: str, render_seconds: float = RENDER_SECONDS) -> DocsPage:
     """Loads `base_url`/docs, waits until Swagger UI lists the operations of the OpenAPI document and the
     page's network has gone quiet, and reads the operations listed."""
-    url = f"{base_url}/docs"
-    load(driver, url)
+    load(driver, url := f"{base_url}/docs")
     try:
-        WebDriverWait(driver, render_seconds, poll_frequency=0.05).until(
-            lambda browser: browser.find_elements(By.CSS_SELECTOR, OPERATION)
-        )
+        WebDriverWait(driver, render_seconds, 0.05).until(lambda found: found.find_elements(By.CSS_SELECTOR, OPERATION))
     except TimeoutException:
         text = driver.find_element(By.TAG_NAME, "body").text
         raise DocsNotRenderedError(
@@ -258,38 +204,32 @@ def open_docs(driver: WebDriver, base_url: str, render_seconds: float = RENDER_S
         )
         for block in driver.find_elements(By.CSS_SELECTOR, OPERATION)
     ]
-    return DocsPage(operations=operations, requests=requests)
+    return DocsPage(operations, requests)
 
 
 def load(driver: WebDriver, url: str) -> None:
     """Sends the browser to `url` through a blank page, its network log emptied in between, so that
     `requested_urls` then tells the requests made for `url` alone."""
     driver.get("about:blank")
-    _performance_log(driver)
+    driver.get_log("performance")  # type: ignore[no-untyped-call]
     driver.get(url)
 
 
 def requested_urls(driver: WebDriver, quiet_seconds: float = QUIET_SECONDS) -> list[str]:
-    """The URLs the browser asked for since `load`, read once no new request has come for `quiet_seconds`
-    (or after RENDER_SECONDS of steady requests), so that a request made after the page rendered (a font,
-    an image, a favicon) is not missed."""
+    """The URLs the browser asked for since `load`, read from Chromium's DevTools events once no new request has
+    come for `quiet_seconds` (or after RENDER_SECONDS of steady requests), so that a request made after the page
+    rendered (a font, an image, a favicon) is not missed."""
     urls: list[str] = []
     quiet_since = started = time.monotonic()
     while time.monotonic() - quiet_since < quiet_seconds and time.monotonic() - started < RENDER_SECONDS:
         time.sleep(0.05)
-        for entry in _performance_log(driver):
+        for entry in driver.get_log("performance"):  # type: ignore[no-untyped-call]
             message = json.loads(entry["message"])["message"]
-            if message["method"] in NETWORK_EVENTS:
+            if message["method"] in ("Network.requestWillBeSent", "Network.webSocketCreated"):
                 params = message["params"]
                 urls.append(params["request"]["url"] if "request" in params else params["url"])
                 quiet_since = time.monotonic()
     return urls
-
-
-def _performance_log(driver: WebDriver) -> list[dict[str, Any]]:
-    """Chromium's DevTools events since the last read, each a JSON `message`."""
-    entries: list[dict[str, Any]] = driver.get_log("performance")  # type: ignore[no-untyped-call]
-    return entries
 
 
 def main() -> int:

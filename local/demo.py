@@ -1,11 +1,8 @@
 """The offline demo world of a local run without credentials: developers from local/demo_world.json served
-as GitHub and X at the HTTP layer (local/upstreams.py), so the real clients answer from it exactly as they
-would from the real services, and the example requests the startup banner suggests, with the answers the API
-gives them.
-
-The examples are worked out by the connection check itself, with the real clients, over the same world, so
-the banner cannot promise an answer the API would not give. The demo can never reach a deployed function: it
-lives in local/, which no CodeUri of template.yaml includes.
+as GitHub and X at the HTTP layer (local/upstreams.py), so the real clients answer from it as from the real
+services, and the requests the startup banner suggests, with the answers the API gives them: worked out by the
+connection check itself, with the real clients, over the same world, so that the banner cannot promise an
+answer the API would not give. local/ is in no CodeUri of template.yaml: the demo never reaches a deployment.
 """
 
 import json

@@ -8,35 +8,28 @@ the Python process dies without cleaning up, even from SIGKILL, the database ser
 
 import contextlib
 import fcntl
-import logging
-import os
 import re
 import select
 import shutil
-import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
+from urllib.parse import urlsplit
 
 from local.template import PROJECT_ROOT, create_register_table, table_definition
 
 LOCAL_TABLE_NAME = "connected-register"
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_DYNAMODB"
 MINIMUM_NODE_MAJOR = 20
-DYNALITE_LAUNCHER = PROJECT_ROOT / "local" / "dynalite.js"
 DYNALITE_PACKAGE = PROJECT_ROOT / "node_modules" / "dynalite" / "package.json"
-DATA_LOCK_FILE = "make-run.lock"
 ENDPOINT_FILE = "dynamodb-endpoint"
 """Where a running `make run` says which DynamoDB it serves, for the operator commands of `LOCAL=1`."""
-DYNALITE_FOLDER = "dynalite"
-LISTEN_TIMEOUT_SECONDS = 10.0
-STOP_TIMEOUT_SECONDS = 3.0
-LOOPBACK_NAMES = ("127.0.0.1", "localhost")
+LISTEN_TIMEOUT_SECONDS, STOP_TIMEOUT_SECONDS = 10.0, 3.0
 DUMMY_CREDENTIAL = "local"
-DUMMY_REGION = "us-east-1"
 
 
 class LocalDynamoDBError(Exception):
@@ -47,38 +40,28 @@ class DynaliteUnavailableError(Exception):
     """dynalite cannot run here (no Node.js 20+, or `npm ci` not run); the message says why."""
 
 
-def _nothing_to_stop() -> None:
-    return None
-
-
 @dataclass
 class LocalDynamoDB:
     endpoint: str
     description: str
     storage: str
+    """What the banner says of the server and of where it keeps the tables."""
     warning: str | None = None
-    stop: Callable[[], None] = field(default=_nothing_to_stop, repr=False)
+    stop: Callable[[], None] = lambda: None
 
 
 def start_local_dynamodb(data_dir: Path, environ: MutableMapping[str, str]) -> LocalDynamoDB:
     """Starts (or, when the user set AWS_ENDPOINT_URL_DYNAMODB, adopts) the DynamoDB server and points
     boto3 at it through `environ`, which every client of this process, the handlers' included, reads."""
-    user_endpoint = environ.get(ENDPOINT_VARIABLE, "").strip()
-    if user_endpoint:
+    if endpoint := environ.get(ENDPOINT_VARIABLE, "").strip():
         provide_dummy_identity(environ, keep_user_profile=True)
-        return LocalDynamoDB(
-            endpoint=user_endpoint,
-            description=f"your server at {user_endpoint} (AWS_ENDPOINT_URL_DYNAMODB)",
-            storage="as your server keeps it",
-        )
+        return LocalDynamoDB(endpoint, f"your server at {endpoint} ({ENDPOINT_VARIABLE})", "as your server keeps it")
     provide_dummy_identity(environ, keep_user_profile=False)
     bypass_proxies_for_loopback(environ)
     try:
-        node = dynalite_node()
+        database = start_dynalite(dynalite_node(), data_dir)
     except DynaliteUnavailableError as reason:
         database = start_moto(str(reason))
-    else:
-        database = start_dynalite(node, data_dir)
     environ[ENDPOINT_VARIABLE] = database.endpoint
     return database
 
@@ -113,15 +96,10 @@ def local_run_database(data_dir: Path, environ: MutableMapping[str, str]) -> Ite
 
 
 def _listening(endpoint: str) -> bool:
-    import socket
-    from urllib.parse import urlsplit
-
     address = urlsplit(endpoint)
-    try:
-        with socket.create_connection((address.hostname or "127.0.0.1", address.port or 80), timeout=1.0):
-            return True
-    except OSError:
-        return False
+    with contextlib.suppress(OSError), socket.create_connection((address.hostname, address.port or 80), timeout=1):
+        return True
+    return False
 
 
 def provide_dummy_identity(environ: MutableMapping[str, str], keep_user_profile: bool) -> None:
@@ -132,45 +110,36 @@ def provide_dummy_identity(environ: MutableMapping[str, str], keep_user_profile:
     if not keep_user_profile:
         environ.pop("AWS_PROFILE", None)
         environ.pop("AWS_DEFAULT_PROFILE", None)
-    has_keys = bool(environ.get("AWS_ACCESS_KEY_ID") and environ.get("AWS_SECRET_ACCESS_KEY"))
+    has_keys = environ.get("AWS_ACCESS_KEY_ID") and environ.get("AWS_SECRET_ACCESS_KEY")
     if not has_keys and not environ.get("AWS_PROFILE"):
-        environ["AWS_ACCESS_KEY_ID"] = DUMMY_CREDENTIAL
-        environ["AWS_SECRET_ACCESS_KEY"] = DUMMY_CREDENTIAL
+        environ.update(AWS_ACCESS_KEY_ID=DUMMY_CREDENTIAL, AWS_SECRET_ACCESS_KEY=DUMMY_CREDENTIAL)
         environ.pop("AWS_SESSION_TOKEN", None)
-    if not (environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")) and not _configured_region():
-        environ["AWS_DEFAULT_REGION"] = DUMMY_REGION
+    if not (environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")):
+        import botocore.session
+        from botocore.exceptions import BotoCoreError
+
+        with contextlib.suppress(BotoCoreError):  # a broken AWS config file only costs the configured region
+            if botocore.session.Session().get_config_variable("region"):
+                return
+        environ["AWS_DEFAULT_REGION"] = "us-east-1"
 
 
 def bypass_proxies_for_loopback(environ: MutableMapping[str, str]) -> None:
-    """Behind a corporate proxy (HTTPS_PROXY set), boto3 would send the local server's requests to the
-    proxy unless NO_PROXY names the loopback address."""
+    """Behind a corporate proxy (HTTPS_PROXY set), boto3 and Selenium would send requests for a local server to
+    the proxy unless NO_PROXY names the loopback address."""
     listed = (environ.get("NO_PROXY") or environ.get("no_proxy") or "").strip(", ")
-    names = {name.strip() for name in listed.split(",") if name.strip()}
-    missing = [name for name in LOOPBACK_NAMES if name not in names]
-    if missing:
+    names = {name.strip() for name in listed.split(",")}
+    if missing := [name for name in ("127.0.0.1", "localhost") if name not in names]:
         environ["NO_PROXY"] = environ["no_proxy"] = ",".join(filter(None, [listed, *missing]))
-
-
-def _configured_region() -> str | None:
-    import botocore.session
-    from botocore.exceptions import BotoCoreError
-
-    try:
-        region: str | None = botocore.session.Session().get_config_variable("region")
-    except BotoCoreError:
-        return None
-    return region
 
 
 def dynalite_node() -> str:
     """The Node.js 20+ executable that can run the installed dynalite."""
-    node = shutil.which("node")
-    if node is None:
+    if (node := shutil.which("node")) is None:
         raise DynaliteUnavailableError("Node.js is not installed")
     # The node found on PATH, no shell.
-    version = subprocess.run(  # noqa: S603  # nosec B603
-        [node, "--version"], capture_output=True, text=True, timeout=10, check=False
-    ).stdout.strip()
+    found = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10, check=False)  # noqa: S603  # nosec B603
+    version = found.stdout.strip()
     major = re.match(r"v(\d+)\.", version)
     if major is None or int(major[1]) < MINIMUM_NODE_MAJOR:
         raise DynaliteUnavailableError(f"Node.js {version or '(unknown version)'} is older than {MINIMUM_NODE_MAJOR}")
@@ -180,71 +149,82 @@ def dynalite_node() -> str:
 
 
 def start_dynalite(node: str, data_dir: Path) -> LocalDynamoDB:
+    """dynalite on a port the system picks, its tables in `data_dir`/dynalite. The folder is locked first (the
+    kernel lets go when this process ends): on a LevelDB another run holds, dynalite would fail later."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    lock = _lock_data_folder(data_dir)
-    tables_dir = data_dir / DYNALITE_FOLDER
-    # Our own launcher, no shell.
-    process = subprocess.Popen(  # noqa: S603  # nosec B603
-        [node, str(DYNALITE_LAUNCHER), str(tables_dir)],
-        cwd=PROJECT_ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        start_new_session=True,
-    )
+    lock = (data_dir / "make-run.lock").open("w", encoding="utf-8")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        advice = "stop it first, or set LOCAL_DATA_DIR to another folder"
+        raise LocalDynamoDBError(f"another local run is using {shown_path(data_dir)}: {advice}") from None
+    tables_dir = data_dir / "dynalite"
+    launcher = [node, str(PROJECT_ROOT / "local" / "dynalite.js"), str(tables_dir)]
+    # Our own launcher, no shell; its own session, its stdin ours.
+    pipe = subprocess.PIPE
+    process = subprocess.Popen(launcher, cwd=PROJECT_ROOT, stdin=pipe, stdout=pipe, start_new_session=True)  # noqa: S603  # nosec B603
 
     def stop() -> None:
-        stop_process_group(process)
-        lock.close()
+        with process, lock:  # then its pipes and the lock are closed, once it has exited
+            process.terminate()
+            try:
+                process.wait(timeout=STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
     try:
-        port = _read_port(process)
+        endpoint = f"http://127.0.0.1:{_read_port(process)}"
     except BaseException:
         stop()
         raise
-    endpoint = f"http://127.0.0.1:{port}"
     return LocalDynamoDB(
-        endpoint=endpoint,
-        description=f"dynalite at {endpoint}",
-        storage=f"kept in {shown_path(tables_dir)} across restarts",
-        stop=stop,
+        endpoint, f"dynalite at {endpoint}", f"kept in {shown_path(tables_dir)} across restarts", stop=stop
     )
 
 
+def _read_port(process: "subprocess.Popen[bytes]") -> int:
+    """The port dynalite prints once listening."""
+    stdout = cast(IO[bytes], process.stdout)
+    deadline = time.monotonic() + LISTEN_TIMEOUT_SECONDS
+    while select.select([stdout], [], [], max(0.0, deadline - time.monotonic()))[0]:
+        line = stdout.readline().strip()
+        if line.isdigit():
+            return int(line)
+        if not line:
+            raise LocalDynamoDBError(
+                f"dynalite stopped before listening (exit code {process.wait()}); its error is above"
+            )
+    raise LocalDynamoDBError(f"dynalite did not start listening within {LISTEN_TIMEOUT_SECONDS:.0f} seconds")
+
+
 def start_moto(reason: str) -> LocalDynamoDB:
+    import logging
+
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    return LocalDynamoDB(
-        endpoint=endpoint,
-        description=f"moto at {endpoint}",
-        storage="in memory, lost when the run stops",
-        warning=(
-            f"{reason}, so DynamoDB is moto's in-memory server: the register will NOT survive a restart. "
-            f"With Node.js {MINIMUM_NODE_MAJOR}+, `make run` installs dynalite, which keeps it."
-        ),
-        stop=server.stop,
+    endpoint = "http://{}:{}".format(*server.get_host_and_port())
+    warning = (
+        f"{reason}, so DynamoDB is moto's in-memory server: the register will NOT survive a restart. "
+        f"With Node.js {MINIMUM_NODE_MAJOR}+, `make run` installs dynalite, which keeps it."
     )
+    return LocalDynamoDB(endpoint, f"moto at {endpoint}", "in memory, lost when the run stops", warning, server.stop)
 
 
 def ensure_register_table(endpoint: str, table_name: str = LOCAL_TABLE_NAME) -> bool:
-    """Creates the register table from template.yaml's definition unless it exists, and marks it as holding
-    no record without its handles; True when created. A table of an earlier version, without the
-    handle indexes, is rebuilt with them."""
+    """Creates the register table as template.yaml defines it unless it exists, marked as holding no record
+    without its handles; True when created. A table of an earlier version, without the indexes, is rebuilt."""
     import boto3
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
     from connected.register import RegisterAdmin
 
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        config=Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 2}),
-    )
+    config = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 2})
+    client = boto3.client("dynamodb", endpoint_url=endpoint, config=config)
     try:
         try:
             table = client.describe_table(TableName=table_name)["Table"]
@@ -278,66 +258,12 @@ def _rebuild_with_indexes(client: Any, table_name: str) -> None:
     for item in items:
         if "#" in item["pair"]["S"]:
             handles = item["pair"]["S"].split("#", 1)
-            item.update(
-                {attribute: {"S": handle} for attribute, handle in zip(HANDLE_ATTRIBUTES, handles, strict=True)}
-            )
+            item |= {attribute: {"S": handle} for attribute, handle in zip(HANDLE_ATTRIBUTES, handles, strict=True)}
         client.put_item(TableName=table_name, Item=item)
     RegisterAdmin(client, table_name).mark_index_complete()
-
-
-def stop_process_group(process: "subprocess.Popen[bytes]") -> None:
-    """SIGTERM to the process's whole group (it leads its own session), SIGKILL if it has not exited in
-    time."""
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    for stream in (process.stdin, process.stdout):
-        if stream is not None:
-            with contextlib.suppress(OSError):
-                stream.close()
 
 
 def shown_path(path: Path) -> str:
     """`path` relative to the project when it is inside it, as a user would type it from there."""
     resolved = path.resolve()
     return str(resolved.relative_to(PROJECT_ROOT)) if resolved.is_relative_to(PROJECT_ROOT) else str(resolved)
-
-
-def _lock_data_folder(data_dir: Path) -> IO[str]:
-    """dynalite would start on a folder whose LevelDB another run holds, then fail on the first request:
-    this lock, released by the kernel whenever this process ends, turns that into a clear refusal."""
-    handle = (data_dir / DATA_LOCK_FILE).open("w", encoding="utf-8")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise LocalDynamoDBError(
-            f"another local run is using {shown_path(data_dir)}: stop it first, or set LOCAL_DATA_DIR to another folder"
-        ) from None
-    return handle
-
-
-def _read_port(process: "subprocess.Popen[bytes]") -> int:
-    """The port dynalite printed once listening."""
-    stdout = process.stdout
-    if stdout is None:
-        raise ValueError("dynalite must be started with its stdout piped")
-    deadline = time.monotonic() + LISTEN_TIMEOUT_SECONDS
-    while (remaining := deadline - time.monotonic()) > 0:
-        readable, _, _ = select.select([stdout], [], [], remaining)
-        if not readable:
-            break
-        line = stdout.readline().strip()
-        if line.isdigit():
-            return int(line)
-        if not line:
-            raise LocalDynamoDBError(
-                f"dynalite stopped before listening (exit code {process.wait()}); its error is above"
-            )
-    raise LocalDynamoDBError(f"dynalite did not start listening within {LISTEN_TIMEOUT_SECONDS:.0f} seconds")

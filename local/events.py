@@ -4,6 +4,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qsl
 
 
@@ -16,44 +17,30 @@ def http_api_event(
     path_parameters: dict[str, str] | None = None,
     source_ip: str = "127.0.0.1",
     authorizer: dict[str, object] | None = None,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """`authorizer`: what API Gateway adds to `requestContext` once an authorizer let the request through
     (`{"jwt": {"claims": ..., "scopes": ...}}` or `{"iam": {"userArn": ...}}`); none for an open route."""
     now = datetime.now(UTC)
-    request_id = uuid.uuid4().hex
-    event: dict[str, object] = {
-        "version": "2.0",
+    headers = {name.lower(): value for name, value in (headers or {}).items()}
+    http = {"method": method.upper(), "path": raw_path, "protocol": "HTTP/1.1", "sourceIp": source_ip}
+    context: dict[str, Any] = {
+        "accountId": "000000000000",
+        "apiId": "local",
+        "domainName": "127.0.0.1",
+        "domainPrefix": "127",
+        "http": {**http, "userAgent": headers.get("user-agent", "")},
+        "requestId": uuid.uuid4().hex,
         "routeKey": route_key,
-        "rawPath": raw_path,
-        "rawQueryString": raw_query,
-        "headers": {name.lower(): value for name, value in (headers or {}).items()},
-        "requestContext": {
-            "accountId": "000000000000",
-            "apiId": "local",
-            "domainName": "127.0.0.1",
-            "domainPrefix": "127",
-            "http": {
-                "method": method.upper(),
-                "path": raw_path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": source_ip,
-                "userAgent": (headers or {}).get("user-agent", ""),
-            },
-            "requestId": request_id,
-            "routeKey": route_key,
-            "stage": "$default",
-            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "timeEpoch": int(now.timestamp() * 1000),
-        },
-        "isBase64Encoded": False,
+        "stage": "$default",
+        "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        "timeEpoch": int(now.timestamp() * 1000),
     }
     if authorizer is not None:
-        event["requestContext"]["authorizer"] = authorizer  # type: ignore[index]
-    if raw_query:
-        parameters: dict[str, list[str]] = {}
-        for name, value in parse_qsl(raw_query, keep_blank_values=True):
-            parameters.setdefault(name, []).append(value)
-        event["queryStringParameters"] = {name: ",".join(values) for name, values in parameters.items()}
+        context["authorizer"] = authorizer
+    event: dict[str, Any] = {"version": "2.0", "routeKey": route_key, "rawPath": raw_path, "rawQueryString": raw_query}
+    event |= {"headers": headers, "requestContext": context, "isBase64Encoded": False}
+    if pairs := parse_qsl(raw_query, keep_blank_values=True):  # a repeated name's values joined by commas
+        event["queryStringParameters"] = {name: ",".join(v for n, v in pairs if n == name) for name, _ in pairs}
     if path_parameters:
         event["pathParameters"] = path_parameters
     return event

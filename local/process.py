@@ -2,8 +2,6 @@
 folder of its own and without X or GitHub tokens (so the offline demo world answers), ready once its banner
 is printed, and stopped by a signal."""
 
-import http.client
-import json
 import os
 import re
 import signal
@@ -12,8 +10,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 from local.template import PROJECT_ROOT
 
@@ -21,7 +17,6 @@ STARTUP_SECONDS = 20.0
 STOP_SECONDS = 10.0
 BANNER_END = "Ctrl-C stops the API and the database."
 LEFT_OUT_VARIABLES = ("TWITTER_BEARER_TOKEN", "GITHUB_TOKEN", "TABLE_NAME", "CREDENTIALS_SECRET_ARN", "PORT")
-_API_LINE = re.compile(r"^  API +(http://127\.0\.0\.1:\d+)$", re.MULTILINE)
 
 
 class LocalApiStartError(Exception):
@@ -35,20 +30,6 @@ class LocalRun:
     errors: Path
     base_url: str = ""
     banner: str = ""
-
-    def get(self, path: str, method: str = "GET") -> tuple[int, bytes]:
-        """A request straight to the local API, whatever proxy the environment names."""
-        connection = http.client.HTTPConnection(urlsplit(self.base_url).netloc, timeout=10)
-        try:
-            connection.request(method, path)
-            response = connection.getresponse()
-            return response.status, response.read()
-        finally:
-            connection.close()
-
-    def get_json(self, path: str) -> tuple[int, Any]:
-        status, body = self.get(path)
-        return status, json.loads(body)
 
     def stop(self, signum: signal.Signals = signal.SIGTERM) -> int:
         self.process.send_signal(signum)
@@ -78,21 +59,16 @@ def start_local_api(data_dir: Path, logs_dir: Path, **variables: str) -> LocalRu
         )
     run = LocalRun(process, output, errors)
     try:
-        _wait_for_banner(run)
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while BANNER_END not in (printed := run.output.read_text()):
+            if run.process.poll() is not None or time.monotonic() > deadline:
+                raise LocalApiStartError(f"the local API did not start (exit code {run.process.poll()})\n{run.logs()}")
+            time.sleep(0.02)
+        run.banner = printed.split(BANNER_END)[0]
+        if (address := re.search(r"^  API +(http://127\.0\.0\.1:\d+)$", run.banner, re.MULTILINE)) is None:
+            raise LocalApiStartError(f"the local API's banner names no address\n{run.logs()}")
+        run.base_url = address[1]
     except BaseException:
         run.kill()
         raise
     return run
-
-
-def _wait_for_banner(run: LocalRun) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while BANNER_END not in (printed := run.output.read_text()):
-        if run.process.poll() is not None or time.monotonic() > deadline:
-            raise LocalApiStartError(f"the local API did not start (exit code {run.process.poll()})\n{run.logs()}")
-        time.sleep(0.02)
-    run.banner = printed.split(BANNER_END)[0]
-    address = _API_LINE.search(run.banner)
-    if address is None:
-        raise LocalApiStartError(f"the local API's banner names no address\n{run.logs()}")
-    run.base_url = address[1]

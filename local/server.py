@@ -1,14 +1,11 @@
 """`make run`: the HTTP API of template.yaml on http://127.0.0.1:3000, every request handed as API Gateway
 would (an HTTP API payload 2.0 event) to the real `lambda_handler` of its function, in this process.
 
-The routes, the function environments and the table schema are read from template.yaml, so the local API
-cannot drift from the deployed one. It serves what template.yaml routes (GET, path parameters of one segment),
-not every feature of API Gateway. The handlers run against a local DynamoDB (local/dynamodb.py) and, without
-X credentials, the offline demo world (local/demo.py).
-
-The console shows the banner and one line per request. What the handlers print, as in Lambda (Powertools'
-JSON log lines and EMF metrics, on stdout), goes to api.log in the data folder, or to the console with
-VERBOSE=1.
+Routes, function environments and the table schema come from template.yaml, so the local API cannot drift from
+the deployed one; it serves what template.yaml routes, not every feature of API Gateway. The handlers run
+against a local DynamoDB (local/dynamodb.py) and, without X credentials, the offline demo world (local/demo.py).
+The console shows the banner and a line per request; what the handlers print (JSON logs, EMF metrics) goes to
+api.log in the data folder, or to the console with VERBOSE=1.
 """
 
 import base64
@@ -28,50 +25,21 @@ from types import FrameType
 from typing import Any, TextIO
 from urllib.parse import unquote
 
-from local.demo import DEMO_TOKEN, DEMO_WORLD_PATH, Example, demo_examples, load_demo_world, serving
-from local.dynamodb import (
-    LOCAL_TABLE_NAME,
-    LocalDynamoDB,
-    LocalDynamoDBError,
-    ensure_register_table,
-    publish_endpoint,
-    shown_path,
-    start_local_dynamodb,
-)
+from local import demo, dynamodb, template
 from local.events import LambdaContext, http_api_event
-from local.template import (
-    PROJECT_ROOT,
-    REGISTER_TABLE,
-    function_environment,
-    http_routes,
-    import_file_module,
-    load_template,
-)
 
 HOST = "127.0.0.1"
-DEFAULT_PORT = 3000
-PORT_VARIABLE = "PORT"
 DATA_DIR_VARIABLE = "LOCAL_DATA_DIR"
-DEFAULT_DATA_DIR = PROJECT_ROOT / ".local"
-VERBOSE_VARIABLE = "VERBOSE"
-HANDLER_LOG_NAME = "api.log"
-DEPLOYED_CREDENTIALS_VARIABLE = "CREDENTIALS_SECRET_ARN"
-X_CREDENTIAL_VARIABLE = "TWITTER_BEARER_TOKEN"
-GITHUB_CREDENTIAL_VARIABLE = "GITHUB_TOKEN"
-NOT_FOUND_BODY = b'{"message":"Not Found"}'
-INTERNAL_ERROR_BODY = b'{"message":"Internal Server Error"}'
-JSON_CONTENT_TYPE = "application/json"
+DEFAULT_DATA_DIR = template.PROJECT_ROOT / ".local"
+X_TOKEN, GITHUB_TOKEN = "TWITTER_BEARER_TOKEN", "GITHUB_TOKEN"
+NOT_FOUND = (404, {"content-type": "application/json"}, b'{"message":"Not Found"}')
+INTERNAL_ERROR = (500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}')
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 
 
 class LocalRunError(Exception):
     """The local run cannot start; the message says what to do about it."""
-
-
-class StopRequested(BaseException):
-    """Raised from the SIGINT and SIGTERM handlers. A BaseException, so that socketserver, which reports
-    and swallows an Exception raised while it handles a request, lets it through."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,147 +57,65 @@ class Endpoint:
         return f"{self.method} {self.path}"
 
 
-@dataclass(frozen=True, slots=True)
-class RouteMatch:
-    endpoint: Endpoint
-    path_parameters: dict[str, str]
+def match_route(endpoints: Iterable[Endpoint], method: str, raw_path: str) -> tuple[Endpoint, dict[str, str]] | None:
+    """The endpoint of a request and its path parameters: each `{name}` of a route's path takes one non-empty
+    segment of the raw path, percent-decoded."""
+    for endpoint in endpoints:
+        pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(endpoint.path))
+        if endpoint.method == method and (found := re.fullmatch(pattern, raw_path)):
+            return endpoint, {name: unquote(value) for name, value in found.groupdict().items()}
+    return None
 
 
-def path_pattern(route_path: str) -> re.Pattern[str]:
-    """An HTTP API route path as a regex over the raw path, each `{name}` taking one non-empty segment."""
-    return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(route_path)))
-
-
-class RouteTable:
-    def __init__(self, endpoints: Iterable[Endpoint]) -> None:
-        self._routes = [(endpoint, path_pattern(endpoint.path)) for endpoint in endpoints]
-
-    @property
-    def endpoints(self) -> list[Endpoint]:
-        return [endpoint for endpoint, _pattern in self._routes]
-
-    def match(self, method: str, raw_path: str) -> RouteMatch | None:
-        for endpoint, pattern in self._routes:
-            found = pattern.fullmatch(raw_path)
-            if endpoint.method == method and found is not None:
-                return RouteMatch(endpoint, {name: unquote(value) for name, value in found.groupdict().items()})
-        return None
-
-
-def load_endpoints(template: dict[str, Any] | None = None) -> list[Endpoint]:
-    """Every HttpApi route of the template, each bound to its function's handler (loaded once per function)."""
-    template = template or load_template()
-    handlers: dict[str, LambdaHandler] = {}
+def load_endpoints(cfn: dict[str, Any] | None = None) -> list[Endpoint]:
+    """Every HttpApi route of the template, each bound to its function's handler, imported from its CodeUri
+    under a module name of its own (every function's module is called app), with the function's timeout."""
+    cfn = cfn or template.load_template()
+    default_timeout = cfn.get("Globals", {}).get("Function", {}).get("Timeout") or 20
     endpoints: list[Endpoint] = []
-    for route in http_routes(template):
-        if route.function not in handlers:
-            handlers[route.function] = load_handler(route.function, route.code_uri, route.handler)
-        endpoints.append(
-            Endpoint(
-                method=route.method,
-                path=route.path,
-                function=route.function,
-                handler=handlers[route.function],
-                timeout_seconds=_function_timeout(template, route.function),
-            )
-        )
+    for route in template.http_routes(cfn):
+        module, _, attribute = route.handler.rpartition(".")
+        path = route.code_uri / f"{module.replace('.', '/')}.py"
+        try:
+            name = f"local_run_{route.function}_{module.replace('.', '_')}"
+            handler = getattr(template.import_file_module(name, path), attribute)
+        except ImportError as error:
+            raise LocalRunError(f"cannot load the handler module {path}") from error
+        timeout = cfn["Resources"][route.function]["Properties"].get("Timeout") or default_timeout
+        endpoints.append(Endpoint(route.method, route.path, route.function, handler, float(timeout)))
     return endpoints
 
 
-def load_handler(function: str, code_uri: Path, handler: str) -> LambdaHandler:
-    """Imports a function's handler from its CodeUri under a module name of its own: every function's
-    module is called app, and both live in this one process."""
-    module_path, _, attribute = handler.rpartition(".")
-    module_name = f"local_run_{function}_{module_path.replace('.', '_')}"
-    path = code_uri / f"{module_path.replace('.', '/')}.py"
-    try:
-        module = import_file_module(module_name, path)
-    except ImportError as error:
-        raise LocalRunError(f"cannot load the handler module {path}") from error
-    loaded: LambdaHandler = getattr(module, attribute)
-    return loaded
-
-
-def _function_timeout(template: dict[str, Any], function: str) -> float:
-    own = template["Resources"][function]["Properties"].get("Timeout")
-    return float(own or template.get("Globals", {}).get("Function", {}).get("Timeout") or 20)
-
-
-def handler_environment(template: dict[str, Any] | None = None) -> dict[str, str]:
+def handler_environment(cfn: dict[str, Any] | None = None) -> dict[str, str]:
     """The variables of every function's environment in template.yaml, the register table being the local
     one. The functions share this process, hence one environment: they must agree on every variable they
     both have. The credentials secret is never part of it: a local run must not read the deployed tokens."""
-    template = template or load_template()
+    cfn = cfn or template.load_template()
     environment: dict[str, str] = {}
-    for function in dict.fromkeys(route.function for route in http_routes(template)):
-        for name, value in function_environment(function, {REGISTER_TABLE: LOCAL_TABLE_NAME}, template).items():
+    for function in dict.fromkeys(route.function for route in template.http_routes(cfn)):
+        references = {template.REGISTER_TABLE: dynamodb.LOCAL_TABLE_NAME}
+        for name, value in template.function_environment(function, references, cfn).items():
             if environment.setdefault(name, value) != value:
                 raise LocalRunError(
                     f"the functions of template.yaml disagree on {name}, which a local run cannot serve in one process"
                 )
-    environment.pop(DEPLOYED_CREDENTIALS_VARIABLE, None)
+    environment.pop("CREDENTIALS_SECRET_ARN", None)
     return environment
-
-
-@dataclass(frozen=True, slots=True)
-class HttpReply:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-NOT_FOUND = HttpReply(404, {"content-type": JSON_CONTENT_TYPE}, NOT_FOUND_BODY)
-INTERNAL_ERROR = HttpReply(500, {"content-type": JSON_CONTENT_TYPE}, INTERNAL_ERROR_BODY)
-
-
-def reply_from_lambda(result: dict[str, Any]) -> HttpReply:
-    """A handler's response (payload format 2.0) as API Gateway's HTTP answer. Powertools' resolver always
-    gives a statusCode, and a base64 body when it compresses (the /docs assets)."""
-    body = result.get("body") or ""
-    raw_body = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
-    return HttpReply(int(result["statusCode"]), dict(result.get("headers") or {}), raw_body)
-
-
-def request_event(match: RouteMatch, target: str, headers: dict[str, str], source_ip: str) -> dict[str, Any]:
-    """The payload 2.0 event of a request: rawPath as received, pathParameters percent-decoded."""
-    raw_path, _, raw_query = target.partition("?")
-    return http_api_event(
-        match.endpoint.method,
-        raw_path,
-        raw_query,
-        headers={"x-forwarded-for": source_ip, "x-forwarded-proto": "http", **headers},
-        route_key=match.endpoint.route_key,
-        path_parameters=match.path_parameters,
-        source_ip=source_ip,
-    )
 
 
 class LocalApiServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], routes: RouteTable, console: TextIO) -> None:
-        self.routes = routes
+    def __init__(self, address: tuple[str, int], endpoints: list[Endpoint], console: TextIO) -> None:
+        self.endpoints = endpoints
         self.console = console
-        self._log_lock = threading.Lock()
-        self._function_locks = {endpoint.function: threading.Lock() for endpoint in routes.endpoints}
+        self.log_lock = threading.Lock()
+        self.function_locks = {endpoint.function: threading.Lock() for endpoint in endpoints}
         super().__init__(address, LocalApiRequestHandler)
 
     @property
     def port(self) -> int:
         return int(self.server_address[1])
-
-    def invoke(self, match: RouteMatch, event: dict[str, Any]) -> Any:
-        """One invocation at a time per function, as one Lambda execution environment takes them: the
-        handlers keep per-request state at module level (Powertools' resolver and logger keys)."""
-        endpoint = match.endpoint
-        with self._function_locks[endpoint.function]:
-            context = LambdaContext(function_name=endpoint.function, timeout_seconds=endpoint.timeout_seconds)
-            return endpoint.handler(event, context)
-
-    def log_line(self, line: str) -> None:
-        with self._log_lock:
-            self.console.write(line + "\n")
-            self.console.flush()
 
 
 class LocalApiRequestHandler(BaseHTTPRequestHandler):
@@ -241,35 +127,41 @@ class LocalApiRequestHandler(BaseHTTPRequestHandler):
         """Every method comes here: one that no route has gets API Gateway's 404, as an unknown path does."""
         started = time.perf_counter()
         self.rfile.read(int(self.headers.get("content-length") or 0))
-        match = self.server.routes.match(self.command, self.path.partition("?")[0])
-        request_id = ""
-        if match is None:
-            reply = NOT_FOUND
-        else:
-            headers = {name.lower(): value for name, value in self.headers.items()}
-            event = request_event(match, self.path, headers, self.client_address[0])
-            request_id = event["requestContext"]["requestId"]
-            try:
-                reply = reply_from_lambda(self.server.invoke(match, event))
-            except Exception:  # noqa: BLE001 - Lambda reports a crashed handler as a 500; the server lives on
-                traceback.print_exc()
-                reply = INTERNAL_ERROR
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        self.server.log_line(f"{self.command} {self.path} {reply.status} {elapsed_ms:.0f} ms")
-        self._send(reply, request_id)
+        raw_path, _, raw_query = self.path.partition("?")
+        status, headers, body = NOT_FOUND
+        if match := match_route(self.server.endpoints, self.command, raw_path):
+            (endpoint, parameters), source_ip = match, self.client_address[0]
+            sent = {"x-forwarded-for": source_ip, "x-forwarded-proto": "http"}
+            sent |= {name.lower(): value for name, value in self.headers.items()}
+            event = http_api_event(self.command, raw_path, raw_query, sent, endpoint.route_key, parameters, source_ip)
+            status, headers, body = self._invoke(endpoint, event)
+            headers = {**headers, "apigw-requestid": event["requestContext"]["requestId"]}
+        with self.server.log_lock:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            self.server.console.write(f"{self.command} {self.path} {status} {elapsed_ms:.0f} ms\n")
+            self.server.console.flush()
+        self.send_response(status)
+        for name, value in {**headers, "content-length": str(len(body))}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET  # noqa: N815
 
-    def _send(self, reply: HttpReply, request_id: str) -> None:
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.send_header("content-length", str(len(reply.body)))
-        if request_id:
-            self.send_header("apigw-requestid", request_id)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(reply.body)
+    def _invoke(self, endpoint: Endpoint, event: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+        """One invocation at a time per function, as in one Lambda execution environment (the handlers keep
+        per-request state at module level); a crashed handler gets Lambda's 500, and the server lives on."""
+        try:
+            with self.server.function_locks[endpoint.function]:
+                context = LambdaContext(function_name=endpoint.function, timeout_seconds=endpoint.timeout_seconds)
+                result = endpoint.handler(event, context)
+            body = result.get("body") or ""
+            raw_body = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
+            return int(result["statusCode"]), dict(result.get("headers") or {}), raw_body
+        except Exception:  # noqa: BLE001
+            traceback.print_exc()
+            return INTERNAL_ERROR
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Every request is logged once, by `do_GET`, with its duration."""
@@ -279,21 +171,17 @@ class LocalApiRequestHandler(BaseHTTPRequestHandler):
 class RunSettings:
     port: int
     data_dir: Path
-    verbose: bool = False
+    handler_log: Path | None
+    """Where what the handlers print goes; None keeps it on the console (VERBOSE=1)."""
 
     @classmethod
     def from_env(cls, environ: MutableMapping[str, str]) -> "RunSettings":
-        raw_port = environ.get(PORT_VARIABLE, "").strip() or str(DEFAULT_PORT)
-        if not raw_port.isdigit() or int(raw_port) > 65535:
-            raise LocalRunError(f"PORT must be a TCP port number, not {raw_port!r}")
+        port = environ.get("PORT", "").strip() or "3000"
+        if not port.isdigit() or int(port) > 65535:
+            raise LocalRunError(f"PORT must be a TCP port number, not {port!r}")
         data_dir = Path(environ.get(DATA_DIR_VARIABLE, "").strip() or DEFAULT_DATA_DIR)
-        verbose = environ.get(VERBOSE_VARIABLE, "").strip() not in ("", "0")
-        return cls(port=int(raw_port), data_dir=data_dir, verbose=verbose)
-
-    @property
-    def handler_log(self) -> Path | None:
-        """Where what the handlers print goes; None keeps it on the console."""
-        return None if self.verbose else self.data_dir / HANDLER_LOG_NAME
+        verbose = environ.get("VERBOSE", "").strip() not in ("", "0")
+        return cls(int(port), data_dir, None if verbose else data_dir / "api.log")
 
 
 @contextmanager
@@ -308,124 +196,94 @@ def handler_output(log: Path | None) -> Iterator[None]:
         yield
 
 
-@dataclass(frozen=True, slots=True)
-class UpstreamWorld:
-    """Where GitHub and X answers come from, as the banner tells it, with the requests it suggests."""
-
-    description: list[str]
-    examples_heading: str
-    examples: list[Example]
-
-
-def configure_upstreams(environ: MutableMapping[str, str], cleanup: ExitStack) -> UpstreamWorld:
-    """Real GitHub and X with an X token; without one, the offline demo world served at the HTTP layer until
-    `cleanup` ends it, with the demo's tokens. The tokens stay in the environment, where the handlers'
-    settings read them."""
-    if environ.get(X_CREDENTIAL_VARIABLE, "").strip():
-        github_token = environ.get(GITHUB_CREDENTIAL_VARIABLE, "").strip()
+def configure_upstreams(
+    environ: MutableMapping[str, str], cleanup: ExitStack
+) -> tuple[list[str], str, list[demo.Example]]:
+    """Where GitHub and X answers come from, for the banner, and the requests to try: real GitHub and X with an
+    X token; without one, the demo world, served until `cleanup` ends it, its tokens set for the handlers."""
+    github_token = environ.get(GITHUB_TOKEN, "").strip()
+    if environ.get(X_TOKEN, "").strip():
         github = "GITHUB_TOKEN set" if github_token else "no GITHUB_TOKEN: 60 GitHub requests an hour"
-        return UpstreamWorld(
-            description=[f"the real services ({X_CREDENTIAL_VARIABLE} set, {github})"],
-            examples_heading="Try it, with two real handles in place of DEV1 and DEV2:",
-            examples=[
-                Example("are they connected? (recorded in the register)", "/connected/realtime/DEV1/DEV2", None, None),
-                Example("every answer given for the pair, oldest first", "/connected/register/DEV1/DEV2", None, None),
-            ],
-        )
-
-    world = load_demo_world()
-    examples = demo_examples(world)
-    description = [f"offline demo world from {shown_path(DEMO_WORLD_PATH)} (no {X_CREDENTIAL_VARIABLE} set)"]
-    if environ.get(GITHUB_CREDENTIAL_VARIABLE, "").strip():
-        description.append(f"GITHUB_TOKEN alone is not used: set {X_CREDENTIAL_VARIABLE} too for the real services")
-    description.append(f"developers: {', '.join(developer.handle for developer in world.developers.values())}")
-    cleanup.enter_context(serving(world))
-    environ.update({X_CREDENTIAL_VARIABLE: DEMO_TOKEN, GITHUB_CREDENTIAL_VARIABLE: DEMO_TOKEN})
-    return UpstreamWorld(description=description, examples_heading="Try it:", examples=examples)
-
-
-def banner(
-    base_url: str, routes: RouteTable, database: LocalDynamoDB, upstreams: UpstreamWorld, handler_log: Path | None
-) -> str:
-    indent = " " * 13
-    lines = ["connected-developers, running locally", f"  API        {base_url}"]
-    lines += [f"{indent}{endpoint.route_key} -> {endpoint.function}" for endpoint in routes.endpoints]
-    lines.append(f"  DynamoDB   {database.description}, table {LOCAL_TABLE_NAME} {database.storage}")
-    first, *more = upstreams.description
-    lines.append(f"  GitHub, X  {first}")
-    lines += [f"{indent}{line}" for line in more]
-    if handler_log is None:
-        lines.append(f"  Logs       the handlers' JSON logs and EMF metrics, below ({VERBOSE_VARIABLE}=1)")
-    else:
-        lines.append(f"  Logs       the handlers' JSON logs and EMF metrics in {shown_path(handler_log)}")
-        lines.append(f"{indent}({VERBOSE_VARIABLE}=1 make run shows them here)")
-    lines += ["", upstreams.examples_heading]
-    for example in upstreams.examples:
-        lines += [f"  # {example.purpose}", f"  curl -sw '\\n' {base_url}{example.path}"]
-        if example.status is not None and example.body is not None:
-            lines.append(f"  # -> {example.status} {example.body}")
-    lines += ["", "Requests are logged below; Ctrl-C stops the API and the database."]
-    return "\n".join(lines)
+        examples = [
+            demo.Example("are they connected? (recorded in the register)", "/connected/realtime/DEV1/DEV2"),
+            demo.Example("every answer given for the pair, oldest first", "/connected/register/DEV1/DEV2"),
+        ]
+        heading = "Try it, with two real handles in place of DEV1 and DEV2:"
+        return [f"the real services ({X_TOKEN} set, {github})"], heading, examples
+    world = demo.load_demo_world()
+    examples = demo.demo_examples(world)
+    lines = [f"offline demo world from {dynamodb.shown_path(demo.DEMO_WORLD_PATH)} (no {X_TOKEN} set)"]
+    if github_token:
+        lines.append(f"GITHUB_TOKEN alone is not used: set {X_TOKEN} too for the real services")
+    lines.append(f"developers: {', '.join(developer.handle for developer in world.developers.values())}")
+    cleanup.enter_context(demo.serving(world))
+    environ.update({X_TOKEN: demo.DEMO_TOKEN, GITHUB_TOKEN: demo.DEMO_TOKEN})
+    return lines, "Try it:", examples
 
 
 def run(environ: MutableMapping[str, str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """Serves until SIGINT or SIGTERM, then stops the API and the database server it started. `out` is the
     console: the banner and the request lines."""
     with ExitStack() as cleanup:
-        _stop_on_signals(cleanup)
         settings = RunSettings.from_env(environ)
         cleanup.enter_context(handler_output(settings.handler_log))
-        template = load_template()
-        environ.pop(DEPLOYED_CREDENTIALS_VARIABLE, None)
-        environ.update(handler_environment(template))
-        upstreams = configure_upstreams(environ, cleanup)
-        routes = RouteTable(load_endpoints(template))
+        cfn = template.load_template()
+        environ.pop("CREDENTIALS_SECRET_ARN", None)
+        environ.update(handler_environment(cfn))
+        upstreams, heading, examples = configure_upstreams(environ, cleanup)
+        endpoints = load_endpoints(cfn)
         try:
-            server = LocalApiServer((HOST, settings.port), routes, out)
+            server = LocalApiServer((HOST, settings.port), endpoints, out)
         except OSError as error:
             raise LocalRunError(
                 f"cannot listen on {HOST}:{settings.port} ({error.strerror}): is another local run using it? "
                 "Set PORT to another port"
             ) from error
         cleanup.callback(server.server_close)
-        database = start_local_dynamodb(settings.data_dir, environ)
+        database = dynamodb.start_local_dynamodb(settings.data_dir, environ)
         cleanup.callback(database.stop)
-        cleanup.callback(publish_endpoint(settings.data_dir, database.endpoint))
-        ensure_register_table(database.endpoint)
+        cleanup.callback(dynamodb.publish_endpoint(settings.data_dir, database.endpoint))
+        dynamodb.ensure_register_table(database.endpoint)
         if database.warning:
             print(f"WARNING: {database.warning}", file=err, flush=True)
-        base_url = f"http://{HOST}:{server.port}"
-        print(banner(base_url, routes, database, upstreams, settings.handler_log), file=out, flush=True)
+        base_url, indent, log = f"http://{HOST}:{server.port}", " " * 13, settings.handler_log
+        banner = ["connected-developers, running locally", f"  API        {base_url}"]
+        banner += [f"{indent}{endpoint.route_key} -> {endpoint.function}" for endpoint in endpoints]
+        banner += [f"  DynamoDB   {database.description}, table {dynamodb.LOCAL_TABLE_NAME} {database.storage}"]
+        banner += [f"  GitHub, X  {upstreams[0]}", *(f"{indent}{line}" for line in upstreams[1:])]
+        if log is None:
+            banner += ["  Logs       the handlers' JSON logs and EMF metrics, below (VERBOSE=1)"]
+        else:
+            banner += [f"  Logs       the handlers' JSON logs and EMF metrics in {dynamodb.shown_path(log)}"]
+            banner += [f"{indent}(VERBOSE=1 make run shows them here)"]
+        banner += ["", heading]
+        for example in examples:
+            banner += [f"  # {example.purpose}", f"  curl -sw '\\n' {base_url}{example.path}"]
+            banner += [f"  # -> {example.status} {example.body}"] if example.body is not None else []
+        banner += ["", "Requests are logged below; Ctrl-C stops the API and the database."]
+        print("\n".join(banner), file=out, flush=True)
         try:
             server.serve_forever(poll_interval=0.25)
-        except StopRequested as stop:
+        except KeyboardInterrupt as stop:
             print(f"{stop}: stopping the API and the database", file=err, flush=True)
     return 0
 
 
-def _stop_on_signals(cleanup: ExitStack) -> None:
-    """SIGINT and SIGTERM end the run through `cleanup`; once cleaning up, they are ignored, so a second
-    Ctrl-C cannot leave the database server behind half-stopped."""
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise StopRequested(signal.Signals(signum).name)
-
-    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
-
-    def restore() -> None:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-    cleanup.callback(restore)
+def _stop(signum: int, _frame: FrameType | None) -> None:
+    """SIGINT and SIGTERM end the run through its cleanup, as a KeyboardInterrupt; then they are ignored, so
+    that a second Ctrl-C cannot leave the database server half-stopped."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 def main() -> int:
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     try:
         return run(os.environ)
-    except (LocalRunError, LocalDynamoDBError) as error:
+    except (LocalRunError, dynamodb.LocalDynamoDBError) as error:
         print(f"local run: {error}", file=sys.stderr)
         return 1
-    except StopRequested:
+    except KeyboardInterrupt:
         return 0

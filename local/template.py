@@ -1,9 +1,6 @@
 """Reads template.yaml, so that the local run, the tests and the scripts use the deployed definitions (table schema,
-routes, function environments) instead of copies that could drift.
-
-cfn-lint's decoder (`cfnlint.decode`) reads CloudFormation's tags too, but importing any part of cfn-lint loads
-all of it (6 to 7 s on a 2-core machine): `make run` and every test process would pay that for the ten lines of
-`_Loader` below."""
+routes, function environments) instead of copies that could drift. Not with cfn-lint's decoder: importing it
+imports all of cfn-lint, 6 to 7 s that `make run` and every test process would pay for `_Loader`'s ten lines."""
 
 import copy
 import importlib.util

@@ -1,13 +1,10 @@
 """GitHub and X faked at the HTTP layer: a `World` of developers served as the real APIs serve it, so that the
-real clients run unchanged against it. The tests, `make bench` and the offline demo of `make run` use it; the
-faults the tests inject are made in tests/support/faults.py.
+real clients run unchanged against it, for the tests, `make bench` and the offline demo of `make run`.
 
-What each answer looks like follows the vendors' own descriptions (tests/contracts/, extracted from X's
-OpenAPI document and GitHub's REST description), and the tests check every answer against them. Where those
-are silent, the fakes follow the vendors' prose documents:
-- X partial errors (a list of an account that turned protected, was suspended or deleted: 200 with only
-  `errors`): docs.x.com, "Fundamentals / Response codes and errors", partial errors;
-- GitHub's numeric-id `Link` URLs: docs.github.com, "Using pagination in the REST API".
+Each answer follows the vendors' own descriptions (tests/contracts/, from X's OpenAPI document and GitHub's REST
+description), which the tests check every answer against; where those are silent, their prose documents: X's
+partial errors (docs.x.com, "Response codes and errors") and GitHub's numeric-id `Link` URLs (docs.github.com,
+"Using pagination in the REST API").
 """
 
 import hashlib
@@ -65,26 +62,17 @@ def x_list_unreadable() -> Fault:
     protected, was suspended or deleted since it was looked up."""
 
     def fault(request: requests.PreparedRequest) -> Reply:
-        user_id = urlsplit(str(request.url)).path.split("/")[3]
-        error = {
-            "value": user_id,
-            "detail": f"Sorry, you are not authorized to see the user with id: [{user_id}].",
-            "title": "Authorization Error",
-            "resource_type": "user",
-            "parameter": "id",
-            "resource_id": user_id,
-            "section": "data",
-            "type": f"{X_PROBLEMS}/not-authorized-for-resource",
-        }
+        user = urlsplit(str(request.url)).path.split("/")[3]
+        detail = f"Sorry, you are not authorized to see the user with id: [{user}]."
+        error = _x_error(user, "Authorization Error", detail, "id", "not-authorized-for-resource", section="data")
         return 200, x_rate_headers(), json.dumps({"errors": [error]})
 
     return fault
 
 
 class FakeUpstreams:
-    """GitHub and X for the clients of the `connected` package, served from `world`, counting what they are asked
-    and what X bills. tests/support/faults.py adds what only the tests need: faults, and every answer checked
-    against the vendors' schemas."""
+    """GitHub and X served from `world`, counting what they are asked and what X bills. The tests' own
+    (tests/support/faults.py) adds faults, and checks every answer against the vendors' schemas."""
 
     def __init__(self, http: responses.RequestsMock, world: World | None = None) -> None:
         self.world = world if world is not None else World()
@@ -98,6 +86,7 @@ class FakeUpstreams:
         self.page_tokens: dict[str, int] = {}
         """Every X pagination token given out, with the offset it stands for."""
         self.named_accounts_last = False
+        """The accounts a test named come after the anonymous ones, so a scan has to reach the last page."""
         self._serving = threading.Lock()
         self.serve: dict[str, Fault] = {
             "github_orgs": self._github_orgs,
@@ -114,7 +103,6 @@ class FakeUpstreams:
         return self.world.add(Developer(handle, **details))
 
     def list_named_accounts_last(self) -> None:
-        """Puts the accounts a test named after the anonymous ones, so a scan has to reach the last page."""
         self.named_accounts_last = True
 
     def count(self, endpoint: str) -> int:
@@ -164,9 +152,9 @@ class FakeUpstreams:
         for name in parse_qs(urlsplit(str(request.url)).query)["usernames"][0].split(","):
             developer = self.world.developer(name)
             if developer is None or not developer.on_x:
-                errors.append(_x_absent(name, "Not Found Error", f"Could not find user with usernames: [{name}]."))
+                errors.append(_x_error(name, "Not Found Error", f"Could not find user with usernames: [{name}]."))
             elif developer.suspended:
-                errors.append(_x_absent(name, "Forbidden", f"User has been suspended: [{name}]."))
+                errors.append(_x_error(name, "Forbidden", f"User has been suspended: [{name}]."))
             else:
                 data.append(self._x_user(developer))
         self.x_users_looked_up += len(data)
@@ -214,9 +202,7 @@ class FakeUpstreams:
 
     def _page_token(self, user_id: str, offset: int) -> str:
         """An opaque token as X gives them: 16+ lower-case letters and digits, meaningless to the client."""
-        digits, base36 = "0123456789abcdefghijklmnopqrstuvwxyz", ""
-        for power in range(5, -1, -1):
-            base36 += digits[offset // 36**power % 36]
+        base36 = "".join("0123456789abcdefghijklmnopqrstuvwxyz"[offset // 36**power % 36] for power in range(5, -1, -1))
         token = hashlib.sha256(f"{user_id}:{offset}".encode()).hexdigest()[:13] + base36
         self.page_tokens[token] = offset
         return token
@@ -309,13 +295,9 @@ def x_rate_headers(remaining: int = X_REQUESTS_PER_WINDOW - 1) -> dict[str, str]
     }
 
 
-def _x_absent(name: str, title: str, detail: str) -> dict[str, str]:
-    return {
-        "value": name,
-        "detail": detail,
-        "title": title,
-        "resource_type": "user",
-        "parameter": "usernames",
-        "resource_id": name,
-        "type": f"{X_PROBLEMS}/resource-not-found",
-    }
+def _x_error(
+    value: str, title: str, detail: str, parameter: str = "usernames", problem: str = "resource-not-found", **extra: str
+) -> dict[str, str]:
+    """X's partial error about one user: unknown or suspended (a lookup), or whose list it will not show."""
+    named = {"value": value, "detail": detail, "title": title, "resource_type": "user", "parameter": parameter}
+    return {**named, "resource_id": value, **extra, "type": f"{X_PROBLEMS}/{problem}"}

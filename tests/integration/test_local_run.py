@@ -14,7 +14,7 @@ import pytest
 
 from local.dynamodb import DynaliteUnavailableError, dynalite_node
 from local.process import STOP_SECONDS, LocalRun
-from tests.support.local_run import assert_nothing_left, local_runs, processes_mentioning, start
+from tests.support.local_run import assert_nothing_left, get, get_json, local_runs, processes_mentioning, start
 
 pytestmark = pytest.mark.server
 
@@ -73,31 +73,31 @@ def test_the_demo_world_answers_over_http_and_the_register_survives_a_restart(
         "/connected/register/ada/grace",
     ]
     for path, status, body in examples:
-        answer = first.get(path)
+        answer = get(first, path)
         if status is not None:
             assert answer == (status, (body or "").encode()), path
 
-    assert first.get_json("/connected/realtime/ada/grace") == (200, CONNECTED)
-    assert first.get_json("/connected/realtime/ada/alan") == (200, {"connected": False})
-    assert first.get_json("/connected/realtime/ada/nobody") == (
+    assert get_json(first, "/connected/realtime/ada/grace") == (200, CONNECTED)
+    assert get_json(first, "/connected/realtime/ada/alan") == (200, {"connected": False})
+    assert get_json(first, "/connected/realtime/ada/nobody") == (
         404,
         {"errors": ["nobody is no a valid user in github", "nobody is no a valid user in twitter"]},
     )
-    assert first.get_json("/connected/realtime/GRACE/Ada") == (200, CONNECTED)
+    assert get_json(first, "/connected/realtime/GRACE/Ada") == (200, CONNECTED)
 
-    status, register = first.get_json("/connected/register/ada/grace")
+    status, register = get_json(first, "/connected/register/ada/grace")
     assert status == 200
     assert [without_stamp(record) for record in register] == [CONNECTED, CONNECTED, CONNECTED]
     stamps = [record["registered_at"] for record in register]
     assert stamps == sorted(stamps)
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp) for stamp in stamps)
-    assert first.get_json("/connected/register/Grace/ADA") == (200, register)
-    assert first.get_json("/connected/register/%61da/grace") == (200, register)
-    status, not_connected = first.get_json("/connected/register/alan/ada")
+    assert get_json(first, "/connected/register/Grace/ADA") == (200, register)
+    assert get_json(first, "/connected/register/%61da/grace") == (200, register)
+    status, not_connected = get_json(first, "/connected/register/alan/ada")
     assert (status, [record["connected"] for record in not_connected]) == (200, [False, False])
 
-    assert first.get("/connected/nowhere") == (404, b'{"message":"Not Found"}')
-    assert first.get("/connected/realtime/ada/grace", method="POST") == (404, b'{"message":"Not Found"}')
+    assert get(first, "/connected/nowhere") == (404, b'{"message":"Not Found"}')
+    assert get(first, "/connected/realtime/ada/grace", method="POST") == (404, b'{"message":"Not Found"}')
     console = first.output.read_text()
     assert re.search(r"^GET /connected/realtime/GRACE/Ada 200 \d+ ms$", console, re.MULTILINE)
     assert re.search(r"^POST /connected/realtime/ada/grace 404 \d+ ms$", console, re.MULTILINE)
@@ -111,7 +111,7 @@ def test_the_demo_world_answers_over_http_and_the_register_survives_a_restart(
     assert_nothing_left(data_dir)
 
     second = start(runs, data_dir)
-    assert second.get_json("/connected/register/ada/grace") == (200, register)
+    assert get_json(second, "/connected/register/ada/grace") == (200, register)
     assert second.stop(signal.SIGTERM) == 0
     assert_nothing_left(data_dir)
 
@@ -122,7 +122,7 @@ def test_verbose_puts_the_handlers_log_lines_on_the_console(
     data_dir = tmp_path / "data"
     run = start(runs, data_dir, VERBOSE="1")
 
-    assert run.get_json("/connected/realtime/ada/grace") == (200, CONNECTED)
+    assert get_json(run, "/connected/realtime/ada/grace") == (200, CONNECTED)
     assert run.stop(signal.SIGTERM) == 0
 
     console = run.output.read_text()
@@ -151,6 +151,6 @@ def test_without_node_the_run_falls_back_to_moto_and_warns_that_data_is_lost(
 
     assert "moto at http://127.0.0.1:" in run.banner
     assert "NOT survive a restart" in run.errors.read_text()
-    assert run.get_json("/connected/realtime/ada/grace") == (200, CONNECTED)
-    assert run.get_json("/connected/register/ada/grace")[1][0]["connected"] is True
+    assert get_json(run, "/connected/realtime/ada/grace") == (200, CONNECTED)
+    assert get_json(run, "/connected/register/ada/grace")[1][0]["connected"] is True
     assert run.stop(signal.SIGTERM) == 0

@@ -2,12 +2,16 @@
 killed when the test ends, and a test can check that no process of its run outlived it."""
 
 import contextlib
+import http.client
+import json
 import os
 import signal
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -33,6 +37,22 @@ def start(runs: list[LocalRun], data_dir: Path, **variables: str) -> LocalRun:
         pytest.fail(str(error))
     runs.append(run)
     return run
+
+
+def get(run: LocalRun, path: str, method: str = "GET") -> tuple[int, bytes]:
+    """A request straight to the local API, whatever proxy the environment names."""
+    connection = http.client.HTTPConnection(urlsplit(run.base_url).netloc, timeout=10)
+    try:
+        connection.request(method, path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def get_json(run: LocalRun, path: str) -> tuple[int, Any]:
+    status, body = get(run, path)
+    return status, json.loads(body)
 
 
 def processes_mentioning(marker: str) -> dict[int, str]:

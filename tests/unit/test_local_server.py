@@ -20,11 +20,11 @@ from local.dynamodb import LOCAL_TABLE_NAME, bypass_proxies_for_loopback
 from local.server import (
     Endpoint,
     LocalApiServer,
-    RouteTable,
     RunSettings,
     handler_environment,
     handler_output,
     load_endpoints,
+    match_route,
 )
 from local.template import PROJECT_ROOT, http_routes, load_template, template_for_parameters
 
@@ -61,8 +61,8 @@ def console() -> io.StringIO:
 
 @pytest.fixture
 def base_url(handler: RecordingHandler, console: io.StringIO) -> Iterator[str]:
-    routes = RouteTable([Endpoint("GET", REALTIME, "RealtimeFunction", handler, timeout_seconds=20)])
-    server = LocalApiServer(("127.0.0.1", 0), routes, console)
+    endpoints = [Endpoint("GET", REALTIME, "RealtimeFunction", handler, timeout_seconds=20)]
+    server = LocalApiServer(("127.0.0.1", 0), endpoints, console)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.port}"
@@ -109,13 +109,14 @@ def test_the_local_api_asks_no_credentials_of_the_routes_a_deployed_one_guards(
 
 
 def test_a_route_matches_the_raw_path_and_decodes_its_parameters_as_api_gateway_does() -> None:
-    routes = RouteTable([Endpoint("GET", REALTIME, "RealtimeFunction", RecordingHandler())])
+    endpoints = [Endpoint("GET", REALTIME, "RealtimeFunction", RecordingHandler())]
 
-    match = routes.match("GET", "/connected/realtime/al%20ice/b%C3%B8b")
+    match = match_route(endpoints, "GET", "/connected/realtime/al%20ice/b%C3%B8b")
 
     assert match is not None
-    assert match.endpoint.route_key == "GET /connected/realtime/{dev1}/{dev2}"
-    assert match.path_parameters == {"dev1": "al ice", "dev2": "bøb"}
+    endpoint, path_parameters = match
+    assert endpoint.route_key == "GET /connected/realtime/{dev1}/{dev2}"
+    assert path_parameters == {"dev1": "al ice", "dev2": "bøb"}
     for method, path in [
         ("POST", "/connected/realtime/a/b"),
         ("HEAD", "/connected/realtime/a/b"),
@@ -125,7 +126,7 @@ def test_a_route_matches_the_raw_path_and_decodes_its_parameters_as_api_gateway_
         ("GET", "/connected/realtime/a/b/c"),
         ("GET", "/connected/realtimeXa/b"),
     ]:
-        assert routes.match(method, path) is None, (method, path)
+        assert match_route(endpoints, method, path) is None, (method, path)
 
 
 def test_an_unknown_route_gets_api_gateways_not_found(base_url: str, handler: RecordingHandler) -> None:
