@@ -4,7 +4,7 @@ test (tests/browser) and `make docs-screenshot` (scripts/docs_screenshot.py) loa
 `find_browser` takes, in order: CHROMIUM_PATH and CHROMEDRIVER_PATH when set; a Chrome or Chromium on PATH
 (or in its usual macOS place) with chromedriver on PATH; then what Selenium Manager, shipped with selenium,
 finds in ~/.cache/selenium or, with `fetch` (`make test` before pytest, and `make docs-screenshot`), downloads
-there, but only when its hosts answer within PROBE_SECONDS: behind a closed network it gives up in seconds.
+there, but only when its host answers within PROBE_SECONDS: behind a closed network it gives up in seconds.
 
 The browser is kept off the network: it resolves no host name but 127.0.0.1, uses no proxy, and its background
 services are off. Every request the page makes is read from Chromium's network log, so a test can show that
@@ -14,17 +14,15 @@ none left the local origin.
 import json
 import os
 import shutil
-import subprocess
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import urlsplit
 
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException, WebDriverException
@@ -41,9 +39,9 @@ MACOS_BROWSERS = (
     Path("/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"),
     Path("/Applications/Chromium.app/Contents/MacOS/Chromium"),
 )
-SELENIUM_MANAGER_HOSTS = ("https://googlechromelabs.github.io/", "https://storage.googleapis.com/")
-"""Where Selenium Manager reads Chrome for Testing's versions and downloads its drivers and browsers."""
-PROBE_SECONDS, FETCH_SECONDS, OFFLINE_SECONDS = 3.0, 300.0, 30.0
+SELENIUM_MANAGER_HOST = "https://googlechromelabs.github.io/"
+"""Where Selenium Manager reads Chrome for Testing's versions; it goes online only when this answers in time."""
+PROBE_SECONDS = 3.0
 INSTALL_HINT = (
     "install Chrome or Chromium and chromedriver (Debian: apt-get install chromium chromium-driver; macOS: "
     "brew install --cask google-chrome), run `make test` once online so that Selenium Manager fetches them, "
@@ -95,40 +93,21 @@ def find_browser(environ: Mapping[str, str] = os.environ, *, fetch: bool = False
     driver = _named_file(environ, "CHROMEDRIVER_PATH") or shutil.which("chromedriver", path=search_path)
     if binary and driver:
         return Browser(Path(binary), Path(driver))
-    unreachable = unanswered(SELENIUM_MANAGER_HOSTS, PROBE_SECONDS) if fetch else []
-    online = fetch and not unreachable
-    try:  # SE_MANAGER_PATH: Selenium's own name for another Selenium Manager
-        manager = environ.get("SE_MANAGER_PATH", "").strip() or str(SeleniumManager._get_binary())
+    online = fetch and answers(SELENIUM_MANAGER_HOST, PROBE_SECONDS)
+    arguments = ["--browser", "chrome", "--avoid-stats", *(["--timeout", "120"] if online else ["--offline"])]
+    arguments += ["--browser-path", binary, "--avoid-browser-download"] if binary else []
+    try:  # Selenium's own wrapper, which runs the Selenium Manager SE_MANAGER_PATH names, if any
+        found = SeleniumManager().binary_paths(arguments)
     except WebDriverException as error:
-        raise BrowserUnavailableError(f"no Selenium Manager for this platform ({error.msg}): {INSTALL_HINT}") from None
-    command = [manager, "--browser", "chrome", "--output", "json", "--language-binding", "python", "--avoid-stats"]
-    command += ["--browser-path", binary, "--avoid-browser-download"] if binary else []
-    command += ["--timeout", "120"] if online else ["--offline"]
-    bound = FETCH_SECONDS if online else OFFLINE_SECONDS
-    try:
-        # Selenium's own binary, arguments of ours, no shell.
-        done = subprocess.run(command, capture_output=True, text=True, timeout=bound, env=dict(environ), check=False)  # noqa: S603  # nosec B603
-    except subprocess.TimeoutExpired:
-        raise BrowserUnavailableError(
-            f"no browser found, and Selenium Manager did not finish within {bound:.0f} s: {INSTALL_HINT}"
-        ) from None
-    try:
-        result = dict(json.loads(done.stdout)["result"])
-    except (ValueError, KeyError, TypeError):
-        result = {}
-    found = Browser(Path(binary or result.get("browser_path") or ""), Path(result.get("driver_path") or ""))
-    if done.returncode == 0 and found.binary.is_file() and found.driver.is_file():
-        return found
-    if online:
-        reason = f"Selenium Manager: {result.get('message') or done.stderr or 'no path given'}"
-    elif unreachable:
-        hosts = ", ".join(urlsplit(url).netloc for url in unreachable)
-        reason = f"Selenium Manager stayed offline: {hosts} did not answer within {PROBE_SECONDS:g} s"
-    else:
-        reason = "none installed, none fetched by Selenium Manager"
-    raise BrowserUnavailableError(
-        f"no Chrome or Chromium with chromedriver ({' '.join(reason.split())}): {INSTALL_HINT}"
-    )
+        found = {"message": error.msg}
+    browser = Browser(Path(binary or found.get("browser_path") or ""), Path(found.get("driver_path") or ""))
+    if browser.binary.is_file() and browser.driver.is_file():
+        return browser
+    reason = f"Selenium Manager: {found.get('message') or 'none installed, none in its cache'}"
+    if fetch and not online:
+        reason = f"Selenium Manager stayed offline: {SELENIUM_MANAGER_HOST} did not answer within {PROBE_SECONDS:g} s"
+    reason = " ".join(reason.split())
+    raise BrowserUnavailableError(f"no Chrome or Chromium with chromedriver ({reason}): {INSTALL_HINT}")
 
 
 def _named_file(environ: Mapping[str, str], variable: str) -> str | None:
@@ -138,13 +117,13 @@ def _named_file(environ: Mapping[str, str], variable: str) -> str | None:
     return value or None
 
 
-def unanswered(urls: Sequence[str], seconds: float) -> list[str]:
-    """The URLs that gave no HTTP answer (any status) within `seconds`, asked at once in daemon threads, which
-    the caller leaves behind at the deadline: a DNS lookup, which no socket timeout bounds, cannot hold it up."""
-    answered: set[str] = set()
+def answers(url: str, seconds: float) -> bool:
+    """Whether `url` gives an HTTP answer (any status) within `seconds`, asked in a daemon thread left behind at
+    the deadline: a DNS lookup, which no socket timeout bounds, cannot hold the caller up."""
+    answered = threading.Event()
 
-    def ask(url: str) -> None:
-        # Fixed https URLs of Selenium Manager's hosts (local ones in the tests).
+    def ask() -> None:
+        # A fixed https URL of Selenium Manager's (a local one in the tests).
         request = urllib.request.Request(url, method="HEAD")  # noqa: S310  # nosec B310
         try:
             urllib.request.urlopen(request, timeout=seconds).close()  # noqa: S310  # nosec B310
@@ -152,15 +131,10 @@ def unanswered(urls: Sequence[str], seconds: float) -> list[str]:
             answer.close()
         except OSError:
             return
-        answered.add(url)
+        answered.set()
 
-    threads = [threading.Thread(target=ask, args=(url,), daemon=True) for url in urls]
-    deadline = time.monotonic() + seconds
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    return [url for url in urls if url not in answered]
+    threading.Thread(target=ask, daemon=True).start()
+    return answered.wait(seconds)
 
 
 @contextmanager
