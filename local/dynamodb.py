@@ -1,5 +1,5 @@
-"""The DynamoDB of a local run: the user's own server when AWS_ENDPOINT_URL_DYNAMODB is set, otherwise
-dynalite (npm), whose tables survive a restart, otherwise, without Node.js 20+, moto's in-memory server.
+"""The DynamoDB of a local run: the user's own server when AWS_ENDPOINT_URL_DYNAMODB is set, otherwise dynalite
+(npm, which needs Node.js 20+: `make run` installs it), whose tables survive a restart.
 
 dynalite runs in its own session, so a Ctrl-C in the terminal reaches only the Python process, which stops
 the API before the database. It is started through local/dynalite.js, which exits when its stdin ends: if
@@ -8,7 +8,6 @@ the Python process dies without cleaning up, even from SIGKILL, the database ser
 
 import contextlib
 import fcntl
-import re
 import select
 import shutil
 import socket
@@ -24,7 +23,6 @@ from local.template import PROJECT_ROOT, create_register_table, table_definition
 
 LOCAL_TABLE_NAME = "connected-register"
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_DYNAMODB"
-MINIMUM_NODE_MAJOR = 20
 DYNALITE_PACKAGE = PROJECT_ROOT / "node_modules" / "dynalite" / "package.json"
 ENDPOINT_FILE = "dynamodb-endpoint"
 """Where a running `make run` says which DynamoDB it serves, for the operator commands of `LOCAL=1`."""
@@ -36,17 +34,12 @@ class LocalDynamoDBError(Exception):
     """The local DynamoDB could not be started or used; the message says what to do about it."""
 
 
-class DynaliteUnavailableError(Exception):
-    """dynalite cannot run here (no Node.js 20+, or `npm ci` not run); the message says why."""
-
-
 @dataclass
 class LocalDynamoDB:
     endpoint: str
     description: str
     storage: str
     """What the banner says of the server and of where it keeps the tables."""
-    warning: str | None = None
     stop: Callable[[], None] = lambda: None
 
 
@@ -58,10 +51,7 @@ def start_local_dynamodb(data_dir: Path, environ: MutableMapping[str, str]) -> L
         return LocalDynamoDB(endpoint, f"your server at {endpoint} ({ENDPOINT_VARIABLE})", "as your server keeps it")
     provide_dummy_identity(environ, keep_user_profile=False)
     bypass_proxies_for_loopback(environ)
-    try:
-        database = start_dynalite(dynalite_node(), data_dir)
-    except DynaliteUnavailableError as reason:
-        database = start_moto(str(reason))
+    database = start_dynalite(dynalite_node(), data_dir)
     environ[ENDPOINT_VARIABLE] = database.endpoint
     return database
 
@@ -84,10 +74,7 @@ def local_run_database(data_dir: Path, environ: MutableMapping[str, str]) -> Ite
     if published.is_file() and _listening(endpoint := published.read_text(encoding="utf-8").strip()):
         yield endpoint
         return
-    try:
-        database = start_dynalite(dynalite_node(), data_dir)
-    except DynaliteUnavailableError as reason:
-        raise LocalDynamoDBError(f"no local register to work on: {reason}") from None
+    database = start_dynalite(dynalite_node(), data_dir)
     try:
         ensure_register_table(database.endpoint)
         yield database.endpoint
@@ -134,17 +121,11 @@ def bypass_proxies_for_loopback(environ: MutableMapping[str, str]) -> None:
 
 
 def dynalite_node() -> str:
-    """The Node.js 20+ executable that can run the installed dynalite."""
-    if (node := shutil.which("node")) is None:
-        raise DynaliteUnavailableError("Node.js is not installed")
-    # The node found on PATH, no shell.
-    found = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10, check=False)  # noqa: S603  # nosec B603
-    version = found.stdout.strip()
-    major = re.match(r"v(\d+)\.", version)
-    if major is None or int(major[1]) < MINIMUM_NODE_MAJOR:
-        raise DynaliteUnavailableError(f"Node.js {version or '(unknown version)'} is older than {MINIMUM_NODE_MAJOR}")
-    if not DYNALITE_PACKAGE.exists():
-        raise DynaliteUnavailableError("dynalite is not installed (run `npm ci`, which `make run` does)")
+    """The Node.js executable to run the installed dynalite with."""
+    node = shutil.which("node")
+    if node is None or not DYNALITE_PACKAGE.exists():
+        missing = "Node.js is not installed" if node is None else "dynalite is not installed"
+        raise LocalDynamoDBError(f"{missing}: with Node.js 20+, `make run` installs dynalite (`npm ci`)")
     return node
 
 
@@ -196,22 +177,6 @@ def _read_port(process: "subprocess.Popen[bytes]") -> int:
                 f"dynalite stopped before listening (exit code {process.wait()}); its error is above"
             )
     raise LocalDynamoDBError(f"dynalite did not start listening within {LISTEN_TIMEOUT_SECONDS:.0f} seconds")
-
-
-def start_moto(reason: str) -> LocalDynamoDB:
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    endpoint = "http://{}:{}".format(*server.get_host_and_port())
-    warning = (
-        f"{reason}, so DynamoDB is moto's in-memory server: the register will NOT survive a restart. "
-        f"With Node.js {MINIMUM_NODE_MAJOR}+, `make run` installs dynalite, which keeps it."
-    )
-    return LocalDynamoDB(endpoint, f"moto at {endpoint}", "in memory, lost when the run stops", warning, server.stop)
 
 
 def ensure_register_table(endpoint: str, table_name: str = LOCAL_TABLE_NAME) -> bool:

@@ -244,8 +244,6 @@ def run(environ: MutableMapping[str, str], out: TextIO = sys.stdout, err: TextIO
         cleanup.callback(database.stop)
         cleanup.callback(dynamodb.publish_endpoint(settings.data_dir, database.endpoint))
         dynamodb.ensure_register_table(database.endpoint)
-        if database.warning:
-            print(f"WARNING: {database.warning}", file=err, flush=True)
         base_url, indent, log = f"http://{HOST}:{server.port}", " " * 13, settings.handler_log
         banner = ["connected-developers, running locally", f"  API        {base_url}"]
         banner += [f"{indent}{endpoint.route_key} -> {endpoint.function}" for endpoint in endpoints]

@@ -11,8 +11,9 @@ import pytest
 
 from bench.coldstart import cold_start
 from bench.scenarios import BENCH_TABLE, REALTIME_SCENARIOS, UPSTREAM_ENDPOINTS, RealtimeScenario, isolate
-from local.dynamodb import ENDPOINT_VARIABLE, ensure_register_table, start_moto
+from local.dynamodb import ENDPOINT_VARIABLE, ensure_register_table
 from local.upstreams import FakeUpstreams
+from tests.support.aws import moto_server
 from tests.support.handlers import Invoke
 from tests.support.tls import TlsUpstreams
 
@@ -89,15 +90,12 @@ def test_a_warm_invocation_opens_no_new_upstream_connection(tls_upstreams: TlsUp
 @pytest.fixture
 def cold_start_environment() -> Iterator[dict[str, str]]:
     """What a cold-start child runs with (bench/scenarios.py), against a moto server holding the table."""
-    database = start_moto("the tests start their own")
-    try:
-        ensure_register_table(database.endpoint, BENCH_TABLE)
+    with moto_server() as endpoint:
+        ensure_register_table(endpoint, BENCH_TABLE)
         environment = dict(os.environ)
         isolate(environment)
-        environment[ENDPOINT_VARIABLE] = database.endpoint
+        environment[ENDPOINT_VARIABLE] = endpoint
         yield environment
-    finally:
-        database.stop()
 
 
 @pytest.mark.server

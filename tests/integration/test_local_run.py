@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from local.dynamodb import DynaliteUnavailableError, dynalite_node
-from local.process import STOP_SECONDS, LocalRun
+from local.dynamodb import LocalDynamoDBError, dynalite_node
+from local.process import STOP_SECONDS, LocalApiStartError, LocalRun, start_local_api
 from tests.support.local_run import assert_nothing_left, get, get_json, local_runs, processes_mentioning, start
 
 pytestmark = pytest.mark.server
@@ -26,7 +26,7 @@ def dynalite() -> None:
     """CI must run these tests, so a missing dynalite fails them rather than skipping them."""
     try:
         dynalite_node()
-    except DynaliteUnavailableError as reason:
+    except LocalDynamoDBError as reason:
         pytest.fail(f"{reason}: the local run's tests need Node.js 20+ and dynalite; `make test` runs `npm ci`")
 
 
@@ -142,15 +142,13 @@ def test_dynalite_does_not_outlive_a_killed_run(dynalite: None, runs: list[Local
     assert_nothing_left(data_dir, within_seconds=5.0)
 
 
-def test_without_node_the_run_falls_back_to_moto_and_warns_that_data_is_lost(
-    runs: list[LocalRun], tmp_path: Path
-) -> None:
+def test_without_node_the_run_stops_at_once_saying_what_it_needs(tmp_path: Path) -> None:
     no_tools = tmp_path / "empty-path"
     no_tools.mkdir()
-    run = start(runs, tmp_path / "data", PATH=str(no_tools))
 
-    assert "moto at http://127.0.0.1:" in run.banner
-    assert "NOT survive a restart" in run.errors.read_text()
-    assert get_json(run, "/connected/realtime/ada/grace") == (200, CONNECTED)
-    assert get_json(run, "/connected/register/ada/grace")[1][0]["connected"] is True
-    assert run.stop(signal.SIGTERM) == 0
+    with pytest.raises(LocalApiStartError) as failure:
+        start_local_api(tmp_path / "data", tmp_path / "logs", PATH=str(no_tools))
+
+    assert "(exit code 1)" in str(failure.value)
+    assert "local run: Node.js is not installed: with Node.js 20+, `make run` installs dynalite" in str(failure.value)
+    assert_nothing_left(tmp_path / "data")

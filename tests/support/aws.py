@@ -1,6 +1,7 @@
 """DynamoDB refusing chosen operations, as a throttled, failing or unreachable table would: the refusal is
-raised where botocore would raise DynamoDB's own error, before any request is sent."""
+raised where botocore would raise DynamoDB's own error, before any request is sent; and moto as a server."""
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -28,3 +29,17 @@ def dynamodb_refusing(*operations: str, code: str = "InternalServerError") -> It
     finally:
         for event in events:
             session.events.unregister(event, refuse)
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """moto's DynamoDB as a server on a free loopback port, for other processes: its endpoint, while this lasts."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        yield "http://{}:{}".format(*server.get_host_and_port())
+    finally:
+        server.stop()
