@@ -13,7 +13,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
@@ -181,51 +181,34 @@ def _read_port(process: "subprocess.Popen[bytes]") -> int:
 
 def ensure_register_table(endpoint: str, table_name: str = LOCAL_TABLE_NAME) -> bool:
     """Creates the register table as template.yaml defines it unless it exists, marked as holding no record
-    without its handles; True when created. A table of an earlier version, without the indexes, is rebuilt."""
+    without its handles; True when created. A table of another shape is refused, with what to do."""
     import boto3
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
     from connected.register import RegisterAdmin
 
+    def shape(table: Mapping[str, Any]) -> tuple[list[tuple[str, str]], list[str]]:
+        keys = sorted((key["AttributeName"], key["KeyType"]) for key in table.get("KeySchema", []))
+        return keys, sorted(index["IndexName"] for index in table.get("GlobalSecondaryIndexes", []))
+
     config = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 2})
     client = boto3.client("dynamodb", endpoint_url=endpoint, config=config)
     try:
         try:
-            table = client.describe_table(TableName=table_name)["Table"]
+            found = shape(client.describe_table(TableName=table_name)["Table"])
         except client.exceptions.ResourceNotFoundException:
             create_register_table(client, table_name)
             RegisterAdmin(client, table_name).mark_index_complete()
             return True
-        wanted = sorted((key["AttributeName"], key["KeyType"]) for key in table_definition()["KeySchema"])
-        found = sorted((key["AttributeName"], key["KeyType"]) for key in table.get("KeySchema", []))
-        if found != wanted:
-            raise LocalDynamoDBError(
-                f"table {table_name} at {endpoint} has the key schema {found}, template.yaml says {wanted}: "
-                "delete the table (`make clean` removes the local data) and run again"
-            )
-        if not table.get("GlobalSecondaryIndexes"):
-            _rebuild_with_indexes(client, table_name)
     except (BotoCoreError, ClientError) as error:
         raise LocalDynamoDBError(f"DynamoDB at {endpoint} cannot be used: {error}") from error
+    if found != (wanted := shape(table_definition())):
+        raise LocalDynamoDBError(
+            f"table {table_name} at {endpoint} has the keys and indexes {found}, template.yaml says {wanted}: "
+            "delete the table (`make clean` removes the local data) and run again"
+        )
     return False
-
-
-def _rebuild_with_indexes(client: Any, table_name: str) -> None:
-    """Moves a local table of an earlier version, which lacks the handle indexes, into one built as the
-    template says: dynalite cannot add an index to a table. Local registers are small: it is read whole."""
-    from connected.register import HANDLE_ATTRIBUTES, RegisterAdmin
-
-    items = [item for page in client.get_paginator("scan").paginate(TableName=table_name) for item in page["Items"]]
-    client.delete_table(TableName=table_name)
-    client.get_waiter("table_not_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 200})
-    create_register_table(client, table_name)
-    for item in items:
-        if "#" in item["pair"]["S"]:
-            handles = item["pair"]["S"].split("#", 1)
-            item |= {attribute: {"S": handle} for attribute, handle in zip(HANDLE_ATTRIBUTES, handles, strict=True)}
-        client.put_item(TableName=table_name, Item=item)
-    RegisterAdmin(client, table_name).mark_index_complete()
 
 
 def shown_path(path: Path) -> str:

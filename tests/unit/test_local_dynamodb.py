@@ -4,7 +4,7 @@ with when the user has no AWS account (moto stands in for the server here)."""
 import boto3
 import pytest
 
-from connected.register import HANDLE_INDEXES, Erasure, RegisterAdmin
+from connected.register import RegisterAdmin
 from local.dynamodb import DUMMY_CREDENTIAL, LocalDynamoDBError, ensure_register_table, provide_dummy_identity
 from local.template import table_definition
 
@@ -26,8 +26,8 @@ def test_a_new_table_is_marked_as_holding_no_record_without_its_handles() -> Non
     assert RegisterAdmin(boto3.client("dynamodb"), "local-register").index_complete() is True
 
 
-def test_a_table_of_an_earlier_version_is_rebuilt_with_the_handle_indexes_keeping_every_item() -> None:
-    # Given a local register made before the handle indexes, holding a record and a day's count
+def test_a_table_of_an_earlier_version_without_the_handle_indexes_is_refused_with_what_to_do() -> None:
+    # Given a local register made before the handle indexes, holding a record
     client = boto3.client("dynamodb")
     definition = table_definition()
     client.create_table(
@@ -36,28 +36,14 @@ def test_a_table_of_an_earlier_version_is_rebuilt_with_the_handle_indexes_keepin
         AttributeDefinitions=definition["AttributeDefinitions"][:2],
         BillingMode="PAY_PER_REQUEST",
     )
-    record = {
-        "pair": {"S": "ada#bob"},
-        "recorded_at": {"S": "2026-01-01T00:00:00.000000Z#a"},
-        "connected": {"BOOL": False},
-    }
-    count = {"pair": {"S": "_x_users_billed"}, "recorded_at": {"S": "2026-01-01"}, "x_users_billed": {"N": "4"}}
-    for item in (record, count):
-        client.put_item(TableName="older-register", Item=item)  # type: ignore[arg-type]
+    record = {"pair": {"S": "ada#bob"}, "recorded_at": {"S": "2026-01-01T00:00:00.000000Z#a"}}
+    client.put_item(TableName="older-register", Item=record)
 
-    # When the local run starts on it
-    ensure_register_table(MOTO_ENDPOINT, "older-register")
-
-    # Then it has the indexes, its items, the record's handles, and the mark that every record has them
-    table = client.describe_table(TableName="older-register")["Table"]
-    assert sorted(index["IndexName"] for index in table["GlobalSecondaryIndexes"]) == sorted(HANDLE_INDEXES)
-    admin = RegisterAdmin(client, "older-register")
-    assert admin.index_complete() is True
-    assert admin.erase("bob") == Erasure(pairs=1, records=1)
-    assert (
-        client.get_item(TableName="older-register", Key={key: count[key] for key in ("pair", "recorded_at")})["Item"]
-        == count
-    )
+    # When the local run starts on it, then it says what to do, and leaves the table as it was
+    with pytest.raises(LocalDynamoDBError, match=r"template.yaml says .*make clean"):
+        ensure_register_table(MOTO_ENDPOINT, "older-register")
+    assert not client.describe_table(TableName="older-register")["Table"].get("GlobalSecondaryIndexes")
+    assert client.scan(TableName="older-register")["Items"] == [record]
 
 
 def test_a_table_with_another_key_schema_is_refused_with_what_to_do() -> None:
