@@ -76,11 +76,8 @@ def load_endpoints(cfn: dict[str, Any] | None = None) -> list[Endpoint]:
     for route in template.http_routes(cfn):
         module, _, attribute = route.handler.rpartition(".")
         path = route.code_uri / f"{module.replace('.', '/')}.py"
-        try:
-            name = f"local_run_{route.function}_{module.replace('.', '_')}"
-            handler = getattr(template.import_file_module(name, path), attribute)
-        except ImportError as error:
-            raise LocalRunError(f"cannot load the handler module {path}") from error
+        name = f"local_run_{route.function}_{module.replace('.', '_')}"
+        handler = getattr(template.import_file_module(name, path), attribute)
         timeout = cfn["Resources"][route.function]["Properties"].get("Timeout") or default_timeout
         endpoints.append(Endpoint(route.method, route.path, route.function, handler, float(timeout)))
     return endpoints
@@ -167,21 +164,13 @@ class LocalApiRequestHandler(BaseHTTPRequestHandler):
         """Every request is logged once, by `do_GET`, with its duration."""
 
 
-@dataclass(frozen=True, slots=True)
-class RunSettings:
-    port: int
-    data_dir: Path
-    handler_log: Path | None
-    """Where what the handlers print goes; None keeps it on the console (VERBOSE=1)."""
-
-    @classmethod
-    def from_env(cls, environ: MutableMapping[str, str]) -> "RunSettings":
-        port = environ.get("PORT", "").strip() or "3000"
-        if not port.isdigit() or int(port) > 65535:
-            raise LocalRunError(f"PORT must be a TCP port number, not {port!r}")
-        data_dir = Path(environ.get(DATA_DIR_VARIABLE, "").strip() or DEFAULT_DATA_DIR)
-        verbose = environ.get("VERBOSE", "").strip() not in ("", "0")
-        return cls(int(port), data_dir, None if verbose else data_dir / "api.log")
+def run_settings(environ: MutableMapping[str, str]) -> tuple[int, Path, Path | None]:
+    """The port, the data folder, and the file what the handlers print goes to (None: the console, VERBOSE=1)."""
+    port = environ.get("PORT", "").strip() or "3000"
+    if not port.isdigit() or int(port) > 65535:
+        raise LocalRunError(f"PORT must be a TCP port number, not {port!r}")
+    data_dir = Path(environ.get(DATA_DIR_VARIABLE, "").strip() or DEFAULT_DATA_DIR)
+    return int(port), data_dir, data_dir / "api.log" if environ.get("VERBOSE", "").strip() in ("", "0") else None
 
 
 @contextmanager
@@ -225,26 +214,26 @@ def run(environ: MutableMapping[str, str], out: TextIO = sys.stdout, err: TextIO
     """Serves until SIGINT or SIGTERM, then stops the API and the database server it started. `out` is the
     console: the banner and the request lines."""
     with ExitStack() as cleanup:
-        settings = RunSettings.from_env(environ)
-        cleanup.enter_context(handler_output(settings.handler_log))
+        port, data_dir, log = run_settings(environ)
+        cleanup.enter_context(handler_output(log))
         cfn = template.load_template()
         environ.pop("CREDENTIALS_SECRET_ARN", None)
         environ.update(handler_environment(cfn))
         upstreams, heading, examples = configure_upstreams(environ, cleanup)
         endpoints = load_endpoints(cfn)
         try:
-            server = LocalApiServer((HOST, settings.port), endpoints, out)
+            server = LocalApiServer((HOST, port), endpoints, out)
         except OSError as error:
             raise LocalRunError(
-                f"cannot listen on {HOST}:{settings.port} ({error.strerror}): is another local run using it? "
+                f"cannot listen on {HOST}:{port} ({error.strerror}): is another local run using it? "
                 "Set PORT to another port"
             ) from error
         cleanup.callback(server.server_close)
-        database = dynamodb.start_local_dynamodb(settings.data_dir, environ)
+        database = dynamodb.start_local_dynamodb(data_dir, environ)
         cleanup.callback(database.stop)
-        cleanup.callback(dynamodb.publish_endpoint(settings.data_dir, database.endpoint))
+        cleanup.callback(dynamodb.publish_endpoint(data_dir, database.endpoint))
         dynamodb.ensure_register_table(database.endpoint)
-        base_url, indent, log = f"http://{HOST}:{server.port}", " " * 13, settings.handler_log
+        base_url, indent = f"http://{HOST}:{server.port}", " " * 13
         banner = ["connected-developers, running locally", f"  API        {base_url}"]
         banner += [f"{indent}{endpoint.route_key} -> {endpoint.function}" for endpoint in endpoints]
         banner += [f"  DynamoDB   {database.description}, table {dynamodb.LOCAL_TABLE_NAME} {database.storage}"]

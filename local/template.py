@@ -56,11 +56,8 @@ def template_for_parameters(parameters: Mapping[str, str], template: dict[str, A
             raise KeyError(f"template.yaml has no parameter {name}")
         declared[name]["Default"] = value
     conditions = resolved.get("Conditions", {})
-    decided = {
-        name: truth
-        for name in conditions
-        if (truth := _truth({"Condition": name}, conditions, dict(parameters))) is not None
-    }
+    truths = {name: _truth({"Condition": name}, conditions, dict(parameters)) for name in conditions}
+    decided = {name: truth for name, truth in truths.items() if truth is not None}
     for section in ("Resources", "Outputs"):
         if section in resolved:
             entries = _chosen(resolved[section], decided).items()

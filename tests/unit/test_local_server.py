@@ -20,11 +20,11 @@ from local.dynamodb import LOCAL_TABLE_NAME, bypass_proxies_for_loopback
 from local.server import (
     Endpoint,
     LocalApiServer,
-    RunSettings,
     handler_environment,
     handler_output,
     load_endpoints,
     match_route,
+    run_settings,
 )
 from local.template import PROJECT_ROOT, http_routes, load_template, template_for_parameters
 
@@ -216,15 +216,15 @@ def test_the_console_gets_a_line_per_request_and_the_log_file_what_the_handler_p
 def test_verbose_leaves_what_the_handler_prints_on_the_console(
     base_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings = RunSettings.from_env({"VERBOSE": "1", "LOCAL_DATA_DIR": str(tmp_path / "data")})
+    _port, _data_dir, log = run_settings({"VERBOSE": "1", "LOCAL_DATA_DIR": str(tmp_path / "data")})
 
-    with handler_output(settings.handler_log):
+    with handler_output(log):
         call(base_url + "/connected/realtime/ada/grace")
 
     assert '"message": "handled"' in capsys.readouterr().out
     assert not (tmp_path / "data" / "api.log").exists()
-    assert RunSettings.from_env({"LOCAL_DATA_DIR": str(tmp_path)}).handler_log == tmp_path / "api.log"
-    assert RunSettings.from_env({"VERBOSE": "0", "LOCAL_DATA_DIR": str(tmp_path)}).handler_log == tmp_path / "api.log"
+    assert run_settings({"LOCAL_DATA_DIR": str(tmp_path)}) == (3000, tmp_path, tmp_path / "api.log")
+    assert run_settings({"VERBOSE": "0", "LOCAL_DATA_DIR": str(tmp_path)})[2] == tmp_path / "api.log"
 
 
 def test_the_local_server_is_reached_past_any_proxy() -> None:
