@@ -78,10 +78,8 @@ class Browser(NamedTuple):
 
 
 class DocsPage(NamedTuple):
-    operations: list[tuple[str, str]]
-    """(method, path) of every operation Swagger UI lists, in page order."""
-    requests: list[str]
-    """Every URL the browser asked for, the page's own included, from the moment it was sent to it."""
+    operations: list[tuple[str, str]]  # (method, path) of every operation Swagger UI lists, in page order
+    requests: list[str]  # every URL the browser asked for once sent to the page, the page's own included
 
 
 def find_browser(environ: Mapping[str, str] = os.environ, *, fetch: bool = False) -> Browser:
@@ -190,9 +188,8 @@ def load(driver: WebDriver, url: str) -> None:
 
 
 def requested_urls(driver: WebDriver, quiet_seconds: float = QUIET_SECONDS) -> list[str]:
-    """The URLs the browser asked for since `load`, read from Chromium's DevTools events once no new request has
-    come for `quiet_seconds` (or after RENDER_SECONDS of steady requests), so that a request made after the page
-    rendered (a font, an image, a favicon) is not missed."""
+    """The URLs asked for since `load`, read from Chromium's DevTools events once none came for `quiet_seconds`
+    (at most RENDER_SECONDS), so that a request made after the page rendered (a font, a favicon) is not missed."""
     urls: list[str] = []
     quiet_since = started = time.monotonic()
     while time.monotonic() - quiet_since < quiet_seconds and time.monotonic() - started < RENDER_SECONDS:

@@ -58,10 +58,6 @@ class _Unrecorded:
         return None
 
 
-def load_demo_world(path: Path = DEMO_WORLD_PATH) -> World:
-    return World.from_json(path)
-
-
 @contextmanager
 def serving(world: World) -> Iterator[FakeUpstreams]:
     """GitHub and X answer from `world` at the HTTP layer while this lasts, to every client in the process."""

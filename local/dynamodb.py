@@ -90,10 +90,9 @@ def _listening(endpoint: str) -> bool:
 
 
 def provide_dummy_identity(environ: MutableMapping[str, str], keep_user_profile: bool) -> None:
-    """boto3 signs every request, so it needs credentials and a region even for a server that checks
-    neither. Dummy keys are set when the environment has none, and, for a server of our own, the user's
-    profile is put aside: no AWS account is needed, and a missing or expired SSO profile cannot break a
-    local run. A user's own server may check credentials, so their profile is then kept."""
+    """boto3 signs every request, so it needs credentials and a region even for a server that checks neither:
+    dummy keys when the environment has none, and for a server of our own the user's profile put aside (no AWS
+    account needed, no expired SSO profile in the way); a user's own server may check them, so it keeps them."""
     if not keep_user_profile:
         environ.pop("AWS_PROFILE", None)
         environ.pop("AWS_DEFAULT_PROFILE", None)

@@ -54,9 +54,6 @@ class LambdaContext:
     timeout_seconds: float = 20.0
     memory_limit_in_mb: int = 512
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    function_version: str = "$LATEST"
-    log_group_name: str = "local"
-    log_stream_name: str = "local"
     started: float = field(default_factory=time.monotonic)
 
     @property

@@ -18,15 +18,15 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from contextlib import ExitStack, contextmanager, redirect_stdout
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 from urllib.parse import unquote
 
 from local import demo, dynamodb, template
 from local.events import LambdaContext, http_api_event
+from local.world import World
 
 HOST = "127.0.0.1"
 DATA_DIR_VARIABLE = "LOCAL_DATA_DIR"
@@ -35,21 +35,18 @@ X_TOKEN, GITHUB_TOKEN = "TWITTER_BEARER_TOKEN", "GITHUB_TOKEN"
 NOT_FOUND = (404, {"content-type": "application/json"}, b'{"message":"Not Found"}')
 INTERNAL_ERROR = (500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}')
 
-LambdaHandler = Callable[[dict[str, Any], Any], Any]
-
 
 class LocalRunError(Exception):
     """The local run cannot start; the message says what to do about it."""
 
 
-@dataclass(frozen=True, slots=True)
-class Endpoint:
+class Endpoint(NamedTuple):
     """A route of template.yaml bound to its function's handler."""
 
     method: str
     path: str
     function: str
-    handler: LambdaHandler
+    handler: Callable[[dict[str, Any], Any], Any]
     timeout_seconds: float = 20.0
 
     @property
@@ -58,8 +55,7 @@ class Endpoint:
 
 
 def match_route(endpoints: Iterable[Endpoint], method: str, raw_path: str) -> tuple[Endpoint, dict[str, str]] | None:
-    """The endpoint of a request and its path parameters: each `{name}` of a route's path takes one non-empty
-    segment of the raw path, percent-decoded."""
+    """A request's endpoint and path parameters: each `{name}` takes a non-empty raw path segment, percent-decoded."""
     for endpoint in endpoints:
         pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(endpoint.path))
         if endpoint.method == method and (found := re.fullmatch(pattern, raw_path)):
@@ -84,9 +80,8 @@ def load_endpoints(cfn: dict[str, Any] | None = None) -> list[Endpoint]:
 
 
 def handler_environment(cfn: dict[str, Any] | None = None) -> dict[str, str]:
-    """The variables of every function's environment in template.yaml, the register table being the local
-    one. The functions share this process, hence one environment: they must agree on every variable they
-    both have. The credentials secret is never part of it: a local run must not read the deployed tokens."""
+    """Every function's environment in template.yaml, with the local register table: one, as they share this
+    process, so they must agree; never the credentials secret: a local run must not read the deployed tokens."""
     cfn = cfn or template.load_template()
     environment: dict[str, str] = {}
     for function in dict.fromkeys(route.function for route in template.http_routes(cfn)):
@@ -109,10 +104,6 @@ class LocalApiServer(ThreadingHTTPServer):
         self.log_lock = threading.Lock()
         self.function_locks = {endpoint.function: threading.Lock() for endpoint in endpoints}
         super().__init__(address, LocalApiRequestHandler)
-
-    @property
-    def port(self) -> int:
-        return int(self.server_address[1])
 
 
 class LocalApiRequestHandler(BaseHTTPRequestHandler):
@@ -199,7 +190,7 @@ def configure_upstreams(
         ]
         heading = "Try it, with two real handles in place of DEV1 and DEV2:"
         return [f"the real services ({X_TOKEN} set, {github})"], heading, examples
-    world = demo.load_demo_world()
+    world = World.from_json(demo.DEMO_WORLD_PATH)
     examples = demo.demo_examples(world)
     lines = [f"offline demo world from {dynamodb.shown_path(demo.DEMO_WORLD_PATH)} (no {X_TOKEN} set)"]
     if github_token:
@@ -211,8 +202,7 @@ def configure_upstreams(
 
 
 def run(environ: MutableMapping[str, str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    """Serves until SIGINT or SIGTERM, then stops the API and the database server it started. `out` is the
-    console: the banner and the request lines."""
+    """Serves until SIGINT or SIGTERM, then stops the API and its database; `out` shows the banner and requests."""
     with ExitStack() as cleanup:
         port, data_dir, log = run_settings(environ)
         cleanup.enter_context(handler_output(log))
@@ -233,7 +223,7 @@ def run(environ: MutableMapping[str, str], out: TextIO = sys.stdout, err: TextIO
         cleanup.callback(database.stop)
         cleanup.callback(dynamodb.publish_endpoint(data_dir, database.endpoint))
         dynamodb.ensure_register_table(database.endpoint)
-        base_url, indent = f"http://{HOST}:{server.port}", " " * 13
+        base_url, indent = f"http://{HOST}:{server.server_address[1]}", " " * 13
         banner = ["connected-developers, running locally", f"  API        {base_url}"]
         banner += [f"{indent}{endpoint.route_key} -> {endpoint.function}" for endpoint in endpoints]
         banner += [f"  DynamoDB   {database.description}, table {dynamodb.LOCAL_TABLE_NAME} {database.storage}"]
@@ -257,8 +247,7 @@ def run(environ: MutableMapping[str, str], out: TextIO = sys.stdout, err: TextIO
 
 
 def _stop(signum: int, _frame: FrameType | None) -> None:
-    """SIGINT and SIGTERM end the run through its cleanup, as a KeyboardInterrupt; then they are ignored, so
-    that a second Ctrl-C cannot leave the database server half-stopped."""
+    """SIGINT or SIGTERM ends the run as a KeyboardInterrupt; both are then ignored while it cleans up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt(signal.Signals(signum).name)

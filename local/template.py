@@ -45,10 +45,9 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
 
 
 def template_for_parameters(parameters: Mapping[str, str], template: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The template as a stack deployed with `parameters` has it, for what these parameters decide: each Fn::If
-    of Resources and Outputs on a condition they decide becomes its chosen branch, an AWS::NoValue takes its key
-    or item away, a resource or output on such a condition stays unconditionally or goes, and the given values
-    become the parameters' defaults, so that a linter reading the result judges that deployment."""
+    """The template as a stack deployed with `parameters` has it, for what they decide: each Fn::If of Resources
+    and Outputs on a decided condition becomes its branch, an AWS::NoValue goes, a resource or output on such a
+    condition stays or goes; and the values become the parameters' defaults, for the linters to judge."""
     resolved = copy.deepcopy(template or load_template())
     declared = resolved.get("Parameters", {})
     for name, value in parameters.items():
@@ -159,9 +158,8 @@ def import_file_module(module_name: str, path: Path) -> ModuleType:
 def function_environment(
     function: str, references: dict[str, str], template: dict[str, Any] | None = None
 ) -> dict[str, str]:
-    """A function's environment variables (globals, then its own), with `!Ref`s replaced from `references`
-    (template parameters default to their `Default`). A reference with no local value is left out, and so
-    is an empty value: a slot for `sam local`'s env.json, filled here from the caller's own environment."""
+    """A function's environment variables (globals, then its own), `!Ref`s from `references` or a parameter's
+    `Default`; an empty value or an unresolved reference (a slot for `sam local`'s env.json) is left out."""
     template = template or load_template()
     environments = (template.get("Globals", {}).get("Function", {}), template["Resources"][function]["Properties"])
     variables = {k: v for found in environments for k, v in found.get("Environment", {}).get("Variables", {}).items()}

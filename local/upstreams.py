@@ -26,15 +26,12 @@ from local.world import Developer, World
 GITHUB = "https://api.github.com"
 X = "https://api.twitter.com/2"
 X_PROBLEMS = "https://api.twitter.com/2/problems"
-X_WINDOW_SECONDS = 900
-X_REQUESTS_PER_WINDOW = 300
-GITHUB_REQUESTS_PER_HOUR = 5000
+X_WINDOW_SECONDS, X_REQUESTS_PER_WINDOW, GITHUB_REQUESTS_PER_HOUR = 900, 300, 5000
 GITHUB_NOT_FOUND = '{"message": "Not Found", "documentation_url": "https://docs.github.com/rest", "status": "404"}'
 
 Vendor = Literal["x", "github"]
 Reply = tuple[int, dict[str, str], str]
 Fault = Callable[[requests.PreparedRequest], Reply]
-
 
 ENDPOINTS: dict[str, tuple[Vendor, str]] = {
     "github_orgs": ("github", "GET /users/{username}/orgs"),
@@ -58,8 +55,7 @@ def x_problem(status: int, title: str, problem: str, detail: str, **extra: Any) 
 
 
 def x_list_unreadable() -> Fault:
-    """A follow-list page of only errors: what X answers an app token for the list of an account that turned
-    protected, was suspended or deleted since it was looked up."""
+    """A follow-list page of only errors: X's answer for an account turned protected, suspended or gone since."""
 
     def fault(request: requests.PreparedRequest) -> Reply:
         user = urlsplit(str(request.url)).path.split("/")[3]
@@ -77,16 +73,11 @@ class FakeUpstreams:
     def __init__(self, http: responses.RequestsMock, world: World | None = None) -> None:
         self.world = world if world is not None else World()
         self.requests: dict[str, list[requests.PreparedRequest]] = defaultdict(list)
-        self.statuses: Counter[tuple[str, int]] = Counter()
-        """How many answers of each status each endpoint gave."""
-        self.x_users_returned = 0
-        """Users X's follow lists returned: what X bills for reading them."""
-        self.x_users_looked_up = 0
-        """Users X's lookups found: billed too."""
-        self.page_tokens: dict[str, int] = {}
-        """Every X pagination token given out, with the offset it stands for."""
-        self.named_accounts_last = False
-        """The accounts a test named come after the anonymous ones, so a scan has to reach the last page."""
+        self.statuses: Counter[tuple[str, int]] = Counter()  # by endpoint and status
+        self.x_users_returned = 0  # by X's follow lists: what X bills for reading them
+        self.x_users_looked_up = 0  # found by X's lookups: billed too
+        self.page_tokens: dict[str, int] = {}  # every X pagination token given out, and its offset
+        self.named_accounts_last = False  # the named accounts after the anonymous ones: a scan reads every page
         self._serving = threading.Lock()
         self.serve: dict[str, Fault] = {
             "github_orgs": self._github_orgs,
@@ -267,8 +258,7 @@ def _github_account(developer: Developer, number: int) -> dict[str, Any]:
 def _github_ok(
     request: requests.PreparedRequest, body: str, weak_etag: bool, headers: dict[str, str] | None = None
 ) -> Reply:
-    """A GitHub 200 with its ETag (weak, as GitHub sends for lists, or strong) and rate-limit headers, or a 304
-    when the request sent that ETag back."""
+    """A GitHub 200 with its ETag (weak for lists, as GitHub's) and rate-limit headers; 304 when it is sent back."""
     digest = hashlib.sha256(body.encode()).hexdigest()[:32]
     etag = f'W/"{digest}"' if weak_etag else f'"{digest}"'
     answered = {"ETag": etag, **github_rate_headers(), **(headers or {})}

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from local.demo import UNKNOWN_HANDLE, demo_examples, load_demo_world
+from local.demo import DEMO_WORLD_PATH, UNKNOWN_HANDLE, demo_examples
 from local.dynamodb import LOCAL_TABLE_NAME, bypass_proxies_for_loopback
 from local.server import (
     Endpoint,
@@ -27,6 +27,7 @@ from local.server import (
     run_settings,
 )
 from local.template import PROJECT_ROOT, http_routes, load_template, template_for_parameters
+from local.world import World
 
 REALTIME = "/connected/realtime/{dev1}/{dev2}"
 
@@ -65,7 +66,7 @@ def base_url(handler: RecordingHandler, console: io.StringIO) -> Iterator[str]:
     server = LocalApiServer(("127.0.0.1", 0), endpoints, console)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.port}"
+    yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
 
@@ -236,7 +237,7 @@ def test_the_local_server_is_reached_past_any_proxy() -> None:
 
 
 def test_the_banner_suggests_the_documented_demo_answers() -> None:
-    examples = demo_examples(load_demo_world())
+    examples = demo_examples(World.from_json(DEMO_WORLD_PATH))
 
     assert [(example.path, example.status, example.body and json.loads(example.body)) for example in examples] == [
         ("/connected/realtime/ada/grace", 200, {"connected": True, "organisations": ["pioneers"]}),
@@ -256,7 +257,7 @@ def test_the_banner_suggests_the_documented_demo_answers() -> None:
 
 
 def test_the_demo_world_has_every_kind_of_developer_the_api_tells_apart() -> None:
-    developers = list(load_demo_world().developers.values())
+    developers = list(World.from_json(DEMO_WORLD_PATH).developers.values())
 
     assert len(developers) >= 12
     assert any(developer.protected for developer in developers)
