@@ -161,7 +161,8 @@ def run_settings(environ: MutableMapping[str, str]) -> tuple[int, Path, Path | N
     if not port.isdigit() or int(port) > 65535:
         raise LocalRunError(f"PORT must be a TCP port number, not {port!r}")
     data_dir = Path(environ.get(DATA_DIR_VARIABLE, "").strip() or DEFAULT_DATA_DIR)
-    return int(port), data_dir, data_dir / "api.log" if environ.get("VERBOSE", "").strip() in ("", "0") else None
+    verbose = environ.get("VERBOSE", "").strip() not in ("", "0")
+    return int(port), data_dir, None if verbose else data_dir / "api.log"
 
 
 @contextmanager
