@@ -272,7 +272,7 @@ def test_a_budget_met_while_reading_stops_the_read_and_refuses_the_answer(monkey
     )
     monkeypatch.setattr(harness.x, "find_accounts", _lagging_counts(harness.x.find_accounts, "alice", following=50))
 
-    with pytest.raises(OverBudgetError) as refused:
+    with pytest.raises(OverBudgetError, match="within the read budget of 1000 users"):
         harness.service.answer("alice", "bob")
 
     assert harness.x.users_read == 1000
