@@ -6,11 +6,12 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from connected.errors import BudgetRefused, RegisterUnavailableError
 from connected.handles import Pair
 from connected.models import Record, Verdict
-from connected.register import DynamoDBRegister
+from connected.register import WRITE_ATTEMPTS, DynamoDBRegister
 from connected.spending import DayLimits
 from tests.conftest import TABLE_NAME
 
@@ -231,6 +232,40 @@ def test_a_reservation_that_would_pass_a_limit_is_refused_and_leaves_both_counts
         True,
     )
     assert [store.x_users_billed(day, caller) for caller in (None, "ada", "grace", "alan")] == [10, 8, 2, 0]
+
+
+class ConditionAlwaysFailing:
+    """A DynamoDB client whose conditional updates all fail, as they do while other answers' reservations and
+    give-backs keep moving a count around its limit; every other call reaches the table."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.updates = 0
+
+    def update_item(self, **_update: Any) -> dict[str, Any]:
+        self.updates += 1
+        raise ClientError({"Error": {"Code": "ConditionalCheckFailedException"}}, "UpdateItem")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_a_reservation_refused_while_the_counts_show_room_is_tried_again_then_refused_by_the_nearest_budget(
+    dynamodb: object,
+) -> None:
+    # Given ada has 7 of her 10 users, and the service 7 of its 100
+    client = boto3.client("dynamodb")
+    day = date(2019, 9, 13)
+    DynamoDBRegister(client, TABLE_NAME).reserve_x_users(day, "ada", 7, DayLimits())
+    failing: Any = ConditionAlwaysFailing(client)
+
+    # When every conditional update of 2 more fails, though each read after it shows room
+    with pytest.raises(BudgetRefused) as refused:
+        DynamoDBRegister(failing, TABLE_NAME).reserve_x_users(day, "ada", 2, DayLimits(service=100, per_caller=10))
+
+    # Then it was tried again, and is refused by ada's budget, the nearer to its limit; nothing was added
+    assert (failing.updates, refused.value.by_caller) == (WRITE_ATTEMPTS, True)
+    assert DynamoDBRegister(client, TABLE_NAME).x_users_billed(day, "ada") == 7
 
 
 def test_a_count_that_cannot_be_written_is_a_register_error(dynamodb: object) -> None:

@@ -153,7 +153,11 @@ class DynamoDBRegister:
         """Adds `users` to the day's counts of the service and of the caller in one conditional update of the
         day's item, or to neither: DynamoDB's conditions cannot add, so each count is compared with its limit
         less the reservation. Raises `BudgetRefused`, the caller's first; returns the caller's count after
-        (None without a caller)."""
+        (None without a caller).
+
+        A failed condition is told apart by reading both counts. When neither is past its room any more (other
+        answers gave back meanwhile), the update is tried again; a reservation whose condition failed at every
+        attempt is refused by the budget that was nearest its limit, which could not cover it each time."""
         if caller is not None and limits.per_caller and users > limits.per_caller:
             raise BudgetRefused(by_caller=True)
         if limits.service and users > limits.service:
@@ -161,6 +165,7 @@ class DynamoDBRegister:
         rooms = {_caller_attribute(caller): limits.per_caller} if caller is not None else {}
         rooms[SPEND_COUNT] = limits.service
         limited = {attribute: limit - users for attribute, limit in rooms.items() if limit}
+        tightest = SPEND_COUNT
         for _attempt in range(WRITE_ATTEMPTS):
             try:
                 return self._add_to_day(day, caller, users, limited)
@@ -168,10 +173,11 @@ class DynamoDBRegister:
                 if not _condition_failed(error):
                     raise RegisterUnavailableError("the day's count of X users billed could not be updated") from error
             counts = self._day_counts(day, limited)
-            for attribute, room in limited.items():
-                if counts.get(attribute, 0) > room:
-                    raise BudgetRefused(by_caller=attribute != SPEND_COUNT)
-        raise RegisterUnavailableError("the day's count of X users billed kept changing; nothing was reserved")
+            over = [attribute for attribute, room in limited.items() if counts.get(attribute, 0) > room]
+            if over:
+                raise BudgetRefused(by_caller=over[0] != SPEND_COUNT)
+            tightest = min(limited, key=lambda attribute: limited[attribute] - counts.get(attribute, 0))
+        raise BudgetRefused(by_caller=tightest != SPEND_COUNT)
 
     def give_back_x_users(self, day: date, caller: str | None, users: int) -> int | None:
         """Takes `users` off the day's counts of the service and of the caller; the caller's count after, or
