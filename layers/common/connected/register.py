@@ -169,10 +169,8 @@ class DynamoDBRegister:
         for _attempt in range(WRITE_ATTEMPTS):
             try:
                 return self._add_to_day(day, caller, users, limited)
-            except ClientError as error:
-                if not _condition_failed(error):
-                    raise RegisterUnavailableError("the day's count of X users billed could not be updated") from error
-            counts = self._day_counts(day, limited)
+            except ClientError:
+                counts = self._day_counts(day, limited)
             over = [attribute for attribute, room in limited.items() if counts.get(attribute, 0) > room]
             if over:
                 raise BudgetRefused(by_caller=over[0] != SPEND_COUNT)
@@ -182,10 +180,7 @@ class DynamoDBRegister:
     def give_back_x_users(self, day: date, caller: str | None, users: int) -> int | None:
         """Takes `users` off the day's counts of the service and of the caller; the caller's count after, or
         None without one."""
-        try:
-            return self._add_to_day(day, caller, -users, {})
-        except ClientError as error:
-            raise RegisterUnavailableError("the day's count of X users billed could not be updated") from error
+        return self._add_to_day(day, caller, -users, {})
 
     def x_users_billed(self, day: date, caller: str | None = None) -> int:
         """The day's count of X users billed, of the caller or, without one, of the service."""
@@ -203,7 +198,8 @@ class DynamoDBRegister:
 
     def _add_to_day(self, day: date, caller: str | None, users: int, limited: dict[str, int]) -> int | None:
         """One UpdateItem adding `users` to the day's counts, each count of `limited` only while it is at most
-        its room; the item expires a week after its day. A failed condition is raised as DynamoDB's error."""
+        its room; the item expires a week after its day. A failed condition is left to the caller, as DynamoDB's
+        error; any other failure is a `RegisterUnavailableError`."""
         expires = datetime.combine(day, datetime.min.time(), UTC) + timedelta(days=SPEND_DAYS_KEPT)
         names = {"#service": SPEND_COUNT, "#expires": EXPIRY}
         if caller is not None:
@@ -229,9 +225,11 @@ class DynamoDBRegister:
             )
         try:
             updated = self._client.update_item(**update)["Attributes"]
-            return int(updated[names["#caller"]]["N"]) if caller is not None else None
-        except BotoCoreError as error:
+        except (ClientError, BotoCoreError) as error:
+            if isinstance(error, ClientError) and limited and _condition_failed(error):
+                raise
             raise RegisterUnavailableError("the day's count of X users billed could not be updated") from error
+        return int(updated[names["#caller"]]["N"]) if caller is not None else None
 
     def _day_counts(self, day: date, attributes: Iterable[str]) -> dict[str, int]:
         """Some of the day's counts, read consistently; a count never added to is absent."""
