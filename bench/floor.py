@@ -38,9 +38,9 @@ def realtime(dev1: str, dev2: str) -> dict[str, Any]:
     )
     if first & second:
         raise NotImplementedError("the floor answers pairs without a common organisation, as the cold start asks")
-    reserve_x_users(dynamodb, LEASE_USERS)
+    add_x_users(dynamodb, LEASE_USERS, within_limits=True)
     bare.look_up_x_users(x, dev1, dev2)
-    reserve_x_users(dynamodb, 2 - LEASE_USERS)
+    add_x_users(dynamodb, 2 - LEASE_USERS, within_limits=False)
     bare.record(dynamodb, dev1, dev2)
     logger.info("answered", extra={"connected": False})
     metrics.add_metric(name="Answers", unit=MetricUnit.Count, value=1)
@@ -66,19 +66,27 @@ def read_objections(dynamodb: Any, dev1: str, dev2: str) -> None:
     dynamodb.batch_get_item(RequestItems={os.environ["TABLE_NAME"]: {"Keys": keys}})
 
 
-def reserve_x_users(dynamodb: Any, users: int) -> None:
-    """Adds `users` (gives back, when negative) to the day's service and caller counts, as connected/register.py."""
+def add_x_users(dynamodb: Any, users: int, within_limits: bool) -> None:
+    """Adds `users` to the day's service and caller counts, as connected/register.py does: a reservation within
+    both limits (a condition), or a give-back (negative, no condition)."""
     from datetime import UTC, datetime  # loaded with boto3
 
+    values = {":users": {"N": str(users)}}
+    condition: dict[str, str] = {}
+    if within_limits:
+        values[":room"] = {"N": "1000000"}
+        condition["ConditionExpression"] = (
+            "(attribute_not_exists(#service) OR #service <= :room) AND "
+            "(attribute_not_exists(#caller) OR #caller <= :room)"
+        )
     dynamodb.update_item(
         TableName=os.environ["TABLE_NAME"],
         Key={"pair": {"S": "_x_users_billed"}, "recorded_at": {"S": datetime.now(UTC).date().isoformat()}},
         UpdateExpression="ADD #service :users, #caller :users",
-        ConditionExpression="(attribute_not_exists(#service) OR #service <= :room) AND "
-        "(attribute_not_exists(#caller) OR #caller <= :room)",
         ExpressionAttributeNames={"#service": "x_users_billed", "#caller": f"caller {CALLER}"},
-        ExpressionAttributeValues={":users": {"N": str(users)}, ":room": {"N": "1000000"}},
+        ExpressionAttributeValues=values,
         ReturnValues="UPDATED_NEW",
+        **condition,
     )
 
 
