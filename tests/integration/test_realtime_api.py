@@ -459,9 +459,9 @@ def test_once_the_days_budget_cannot_cover_an_answer_it_is_503_until_midnight_be
 def test_a_day_budget_too_small_for_a_follow_list_refuses_before_reading_it_and_counts_the_lookup(
     upstreams: FakeUpstreams, realtime: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given a daily budget of 6 X users, and two developers whose lists X counts at 1,200 and 900 users
+    # Given a daily budget of 6 X users, and two developers whose lists X counts at 900 users or more
     monkeypatch.setenv("MAX_X_USERS_READ_PER_DAY", "6")
-    upstreams.developer("alice", organisations=["Acme"], follows=["bob"], other_following=1199)
+    upstreams.developer("alice", organisations=["Acme"], follows=["bob"], other_following=1199, other_followers=899)
     upstreams.developer("bob", organisations=["Acme"], follows=["alice"], other_following=899, other_followers=899)
 
     # When a fresh answer is asked for

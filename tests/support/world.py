@@ -31,6 +31,8 @@ class WorldX:
         self.world = world
         self.lookups: list[list[str]] = []
         self.lists_read: list[str] = []
+        self.read_as_last: list[str] = []
+        """The lists read as the answer's last read."""
         self.users_read = 0
 
     def find_accounts(self, usernames: Iterable[str]) -> Mapping[str, XAccount]:
@@ -51,20 +53,22 @@ class WorldX:
         return accounts
 
     def following_includes(
-        self, account: XAccount, targets: Collection[XAccount], max_users: int | None = None
+        self, account: XAccount, targets: Collection[XAccount], max_users: int | None = None, last: bool = False
     ) -> FollowScan:
-        developer = self._readable(account, "following")
+        developer = self._readable(account, "following", last)
         return self._scan(self.world.following_ids(developer), targets, max_users)
 
     def followers_include(
-        self, account: XAccount, targets: Collection[XAccount], max_users: int | None = None
+        self, account: XAccount, targets: Collection[XAccount], max_users: int | None = None, last: bool = False
     ) -> FollowScan:
-        developer = self._readable(account, "followers")
+        developer = self._readable(account, "followers", last)
         return self._scan(self.world.follower_ids(developer), targets, max_users)
 
-    def _readable(self, account: XAccount, list_name: str) -> Developer:
+    def _readable(self, account: XAccount, list_name: str, last: bool) -> Developer:
         """The developer whose list is read; as X answers, a list that cannot be shown decides nothing."""
         self.lists_read.append(f"{account.username}/{list_name}")
+        if last:
+            self.read_as_last.append(f"{account.username}/{list_name}")
         developer = self.world.developer(account.username)
         if developer is None or developer.protected or developer.suspended or developer.turns_protected:
             raise FollowListUnreadable(account.username, 0)

@@ -59,6 +59,21 @@ def test_a_failed_direction_spares_the_other_one() -> None:
     assert x.lists_read == ["ann/following"]
 
 
+def test_a_read_is_the_last_when_its_list_shows_every_direction_still_needed() -> None:
+    # Given ann and bea follow each other, ann's following the shorter list
+    world = World()
+    world.add(Developer("ann", follows=["bea"], other_following=10, other_followers=50))
+    world.add(Developer("bea", follows=["ann"], other_following=20, other_followers=60))
+
+    # When their pair is planned
+    mutual, x = planned(world, ["ann", "bea"])
+
+    # Then ann's following could leave bea's to read; bea's, read next, is the last read
+    assert mutual == {0: True}
+    assert x.lists_read == ["ann/following", "bea/following"]
+    assert x.read_as_last == ["bea/following"]
+
+
 def test_why_a_pair_cannot_be_told() -> None:
     world = World()
     world.add(Developer("ann", protected=True))

@@ -1,7 +1,10 @@
 """One request's X spending: reserved before each X request within both day budgets, given back when the
 request ends, and told to the caller."""
 
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -16,6 +19,7 @@ class DayCounters:
 
     def __init__(self) -> None:
         self.counts: dict[str | None, int] = {}
+        self.given_back: list[int] = []
         self.unreachable = False
 
     def reserve_x_users(self, day: date, caller: str | None, users: int, limits: DayLimits) -> int | None:
@@ -32,19 +36,32 @@ class DayCounters:
     def give_back_x_users(self, day: date, caller: str | None, users: int) -> int | None:
         if self.unreachable:
             raise RegisterUnavailableError("the day's count of X users billed could not be updated")
+        self.given_back.append(users)
         return self.reserve_x_users(day, caller, -users, DayLimits())
 
     def x_users_billed(self, day: date, caller: str) -> int:
         return self.counts.get(caller, 0)
 
 
-def spending_for(counters: DayCounters, limits: DayLimits, troubles: list[str] | None = None) -> Spending:
+class AtOnce(Executor):
+    """Runs what is submitted before `submit` returns: what is given back aside is seen at once."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def spending_for(
+    counters: DayCounters, limits: DayLimits, troubles: list[str] | None = None, executor: Executor | None = None
+) -> Spending:
     return Spending(
         lambda: counters,
         "ada",
         lambda: limits,
         lambda operation, _error: (troubles if troubles is not None else []).append(operation),
         clock=lambda: NOON,
+        executor=(lambda: executor) if executor is not None else None,
     )
 
 
@@ -137,3 +154,39 @@ def test_a_lease_that_does_not_fit_the_budget_gives_way_to_exactly_what_is_neede
         spending.reserve(20)
 
     assert counters.counts["ada"] == 13
+
+
+def test_the_last_request_gives_back_the_rest_of_the_lease_while_it_is_under_way() -> None:
+    # Given an answer whose lookup leased 1,000 users, and whose first page billed 200 of the 201 it reserved
+    counters = DayCounters()
+    spending = spending_for(counters, DayLimits(service=100_000, per_caller=10_000), executor=AtOnce())
+    spending.reserve(2)
+    spending.billed(2)
+    spending.reserve(201)
+    spending.billed(200)
+
+    # When its last request, which may bill 401, is reserved
+    spending.reserve(401, last=True)
+
+    # Then all that was reserved beyond what X billed and that request is given back before X answers it
+    assert counters.given_back == [397]
+    assert counters.counts == {None: 603, "ada": 603}
+
+    # And once X billed all the last request reserved, the end of the answer has nothing left to give back
+    spending.billed(401)
+    spending.settle()
+    assert counters.given_back == [397]
+    assert counters.counts == {None: 603, "ada": 603}
+
+
+def test_without_an_executor_the_rest_is_given_back_when_the_request_ends() -> None:
+    counters = DayCounters()
+    spending = spending_for(counters, DayLimits(service=100_000))
+
+    spending.reserve(2, last=True)
+    spending.billed(1)
+    assert counters.given_back == []
+
+    spending.settle()
+    assert counters.given_back == [999]
+    assert counters.counts[None] == 1

@@ -90,9 +90,9 @@ def test_a_target_on_the_third_page_is_found_after_three_pages(
 ) -> None:
     upstreams.developer("bob")
     carol = upstreams.developer("carol", other_following=2500)
-    found = accounts(x, "bob", "carol")
-    bob_last = [*upstreams.world.following_ids(carol), found["bob"].id]
+    bob_last = [*upstreams.world.following_ids(carol), upstreams.world.x_id("bob")]
     monkeypatch.setattr(upstreams.world, "following_ids", lambda _developer: bob_last)
+    found = accounts(x, "bob", "carol")
 
     scan = x.following_includes(found["carol"], [found["bob"]])
 
@@ -262,11 +262,10 @@ def test_one_read_looks_for_several_accounts_and_stops_once_all_are_found(
     upstreams.developer("alice", other_followers=2500)
     upstreams.developer("bob")
     upstreams.developer("carol")
-    found = accounts(x, "alice", "bob", "carol")
     listed = upstreams.world.follower_ids(upstreams.world.developers["alice"])
-    monkeypatch.setattr(
-        upstreams.world, "follower_ids", lambda _developer: [found["bob"].id, *listed, found["carol"].id]
-    )
+    bob, carol = upstreams.world.x_id("bob"), upstreams.world.x_id("carol")
+    monkeypatch.setattr(upstreams.world, "follower_ids", lambda _developer: [bob, *listed, carol])
+    found = accounts(x, "alice", "bob", "carol")
 
     scan = x.followers_include(found["alice"], [found["bob"], found["carol"]])
 
@@ -302,37 +301,58 @@ def test_each_request_reserves_what_it_may_bill_asking_no_more_than_the_list_hol
     notes: list[tuple[str, int]] = []
 
     class Notebook(Spending):
-        def reserve(self, users: int) -> None:
-            notes.append(("reserve", users))
+        def reserve(self, users: int, last: bool = False) -> None:
+            notes.append(("reserve last" if last else "reserve", users))
 
         def billed(self, users: int) -> None:
             notes.append(("billed", users))
 
+    # When the list is read as the answer's last read
     with spending_of(Notebook(lambda: None, None, DayLimits, lambda *_: None)):  # type: ignore[arg-type,return-value]
         found = accounts(x, "alice", "bob", "nobody")
-        x.following_includes(found["alice"], [found["bob"]])
+        x.following_includes(found["alice"], [found["bob"]], last=True)
 
     # Then the lookup reserves a user per name and is billed those found; the pages ask for 1,000, then the 500
-    # left and 10 more in case the list grew, and each is billed what it returned
+    # left, the answer's last request, and each is billed what it returned
     assert notes == [
         ("reserve", 3),
         ("billed", 2),
         ("reserve", 1000),
         ("billed", 1000),
-        ("reserve", 510),
+        ("reserve last", 500),
         ("billed", 500),
     ]
     assert [parse_qs(urlsplit(str(sent.url)).query)["max_results"] for sent in upstreams.requests["x_following"]] == [
         ["1000"],
-        ["510"],
+        ["500"],
     ]
+
+
+def test_a_list_grown_past_its_count_is_read_on_in_pages_of_a_hundred(
+    upstreams: FakeUpstreams, x: XClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given carol follows 5 accounts by X's count at lookup, then 3 more and bob before her list is read
+    upstreams.developer("bob")
+    carol = upstreams.developer("carol", other_following=5)
+    found = accounts(x, "bob", "carol")
+    grown = [*upstreams.world.following_ids(carol), "newcomer1", "newcomer2", "newcomer3", found["bob"].id]
+    monkeypatch.setattr(upstreams.world, "following_ids", lambda _developer: grown)
+
+    # When bob is looked for
+    scan = x.following_includes(found["carol"], [found["bob"]])
+
+    # Then X is asked for the 5 its count foretold, then for a page of 100, which returns the 4 left
+    asked = [parse_qs(urlsplit(str(sent.url)).query)["max_results"] for sent in upstreams.requests["x_following"]]
+    assert asked == [["5"], ["100"]]
+    assert (scan.found, scan.pages, scan.users_read) == (frozenset({found["bob"].id}), 2, 9)
+    assert upstreams.x_users_returned == 9
 
 
 def test_a_refused_reservation_sends_nothing(upstreams: FakeUpstreams, x: XClient) -> None:
     upstreams.developer("alice")
 
     class Spent(Spending):
-        def reserve(self, users: int) -> None:
+        def reserve(self, users: int, last: bool = False) -> None:
             raise CallerBudgetSpentError(10, 60)
 
     with spending_of(Spent(lambda: None, None, DayLimits, lambda *_: None)), pytest.raises(CallerBudgetSpentError):  # type: ignore[arg-type,return-value]

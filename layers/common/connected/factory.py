@@ -117,7 +117,7 @@ def spending(caller: str | None, observer: ServiceObserver) -> Spending:
     """What one request may spend of the day's X budgets, the caller's and the service's."""
     from connected.spending import Spending
 
-    return Spending(register_store, caller, day_limits, observer.register_trouble)
+    return Spending(register_store, caller, day_limits, observer.register_trouble, executor=upstream_executor)
 
 
 def caller_usage(caller: str | None) -> dict[str, object]:

@@ -93,7 +93,7 @@ class FollowPlanner:
                 return follows
             cover = _cheapest_cover(needed, self._readable(needed, closed, follows))
             chosen = min(cover, key=lambda listed: (listed.size, listed.name))
-            self._read(chosen, needed, known, closed, follows)
+            self._read(chosen, needed, known, closed, follows, last=cover == {chosen})
 
     def _needed(
         self,
@@ -160,8 +160,10 @@ class FollowPlanner:
         known: dict[tuple[str, str], bool],
         closed: dict[_List, str],
         follows: Follows,
+        last: bool,
     ) -> None:
-        """Reads one list for every needed direction it shows, and learns what it can from it."""
+        """Reads one list for every needed direction it shows, and learns what it can from it. `last`: the list
+        shows every direction still needed, so that no other read follows once it is read whole."""
         looked_for = {
             _looked_for(listed, direction).id: (_looked_for(listed, direction), direction)
             for direction in needed
@@ -170,7 +172,8 @@ class FollowPlanner:
         left = self._max_x_users_read - follows.x_users_read if self._max_x_users_read else None
         scan_list = self._x.following_includes if listed.relation == FOLLOWING else self._x.followers_include
         try:
-            scan: FollowScan = scan_list(listed.owner, [account for account, _direction in looked_for.values()], left)
+            targets = [account for account, _direction in looked_for.values()]
+            scan: FollowScan = scan_list(listed.owner, targets, left, last)
         except FollowListUnreadable as unreadable:
             follows.reads.append(ListRead(listed.name, unreadable.x_users_read, len(looked_for), None))
             closed[_List(listed.owner, FOLLOWING)] = closed[_List(listed.owner, FOLLOWERS)] = "unreadable"

@@ -21,14 +21,15 @@ class XDirectory(Protocol):
         ...
 
     def following_includes(
-        self, account: XAccount, targets: Collection[XAccount], max_users: int | None = None
+        self, account: XAccount, targets: Collection[XAccount], max_users: int | None = None, last: bool = False
     ) -> FollowScan:
         """Reads `account`'s following list until every target appeared, the list ended, or `max_users` users
-        were read; raises `FollowListUnreadable` when the list answers only errors."""
+        were read; raises `FollowListUnreadable` when the list answers only errors. `last`: the answer reads
+        nothing else of X once this list is read whole (what it reserved beyond the read can go back meanwhile)."""
         ...
 
     def followers_include(
-        self, account: XAccount, targets: Collection[XAccount], max_users: int | None = None
+        self, account: XAccount, targets: Collection[XAccount], max_users: int | None = None, last: bool = False
     ) -> FollowScan:
         """Reads `account`'s followers list, likewise."""
         ...

@@ -8,7 +8,9 @@ push a counter past its limit, and every user X returned is counted, however the
 
 A reservation asks the counters for a lease of `LEASE_USERS` at once, from which the answer's later requests
 are served without a round trip to DynamoDB; when a lease does not fit what is left of a budget, exactly what
-the request needs is asked for instead, so a budget refuses only what it cannot cover.
+the request needs is asked for instead, so a budget refuses only what it cannot cover. Once the answer's last X
+request is reserved, the rest of the lease goes back while that request is under way, so that an answer whose
+requests billed what they reserved has nothing left to give back at its end.
 
 The spending of the answer under way travels in a context variable, as its deadline does, so that the X
 client reserves without knowing the register (`connected.deadline.in_this_context` carries both to pool
@@ -17,6 +19,7 @@ threads).
 
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
@@ -77,15 +80,19 @@ class Spending:
         limits: Callable[[], DayLimits],
         on_register_trouble: Callable[[str, Exception], None],
         clock: Callable[[], datetime] = utc_now,
+        executor: Callable[[], Executor] | None = None,
     ) -> None:
         """`counters` and `limits` are called at their first use: a request refused before any X call reads no
         configuration and builds nothing. `on_register_trouble` hears of a give-back or a read of the caller's
-        count that failed: neither fails an answer (a count not given back only errs on the side of the budget)."""
+        count that failed: neither fails an answer (a count not given back only errs on the side of the budget).
+        `executor` gives back the rest of the lease while the last X request is under way; None: at the end."""
         self.caller = caller
         self._on_register_trouble = on_register_trouble
         self._limits = limits
         self._counters = counters
         self._clock = clock
+        self._executor = executor
+        self._giving_back: list[Future[None]] = []
         self._day = clock().astimezone(UTC).date()
         self._lock = threading.Lock()
         self._reserved = 0
@@ -95,20 +102,21 @@ class Spending:
         self._billed = 0
         self._caller_count: int | None = None
 
-    def reserve(self, users: int) -> None:
+    def reserve(self, users: int, last: bool = False) -> None:
         """Reserves what one X request may bill; raises `CallerBudgetSpentError` (429) when the caller's budget
-        cannot cover it, else `DailyBudgetSpentError` (503) when the service's cannot."""
-        if users <= 0:
-            return
-        with self._lock:
-            if self._lease >= users:
-                self._lease -= users
-                return
-            needed = users - self._lease
-        granted = self._reserve_on_counters(needed)
-        with self._lock:
-            self._reserved += granted
-            self._lease += granted - users
+        cannot cover it, else `DailyBudgetSpentError` (503) when the service's cannot. `last`: no other X request
+        of the answer is expected after this one; what was reserved beyond it goes back while it is under way."""
+        if users > 0:
+            with self._lock:
+                needed = max(0, users - self._lease)
+                self._lease -= users - needed
+            if needed:
+                granted = self._reserve_on_counters(needed)
+                with self._lock:
+                    self._reserved += granted
+                    self._lease += granted - needed
+        if last:
+            self._give_back_aside(keeping=users)
 
     def _reserve_on_counters(self, needed: int) -> int:
         """A lease when it fits, else exactly what is `needed`; the users granted."""
@@ -142,21 +150,47 @@ class Spending:
     def settle(self) -> None:
         """Gives back what was reserved and not billed; safe to call more than once."""
         with self._lock:
-            unused = self._reserved - self._billed
-            self._reserved = self._billed
+            giving_back, self._giving_back = self._giving_back, []
+        for future in giving_back:
+            future.result()
+        self._give_back(self._take_unbilled(keeping=0))
+
+    def _give_back_aside(self, keeping: int) -> None:
+        """Gives back on the executor what was reserved and neither billed nor kept for the request about to be
+        sent (`keeping`); `settle` waits for it."""
+        if self._executor is None:
+            return
+        unbilled = self._take_unbilled(keeping)
+        if unbilled > 0:
+            future = self._executor().submit(self._give_back, unbilled)
+            with self._lock:
+                self._giving_back.append(future)
+
+    def _take_unbilled(self, keeping: int) -> int:
+        """Takes off this request's reservations, lease included, what X has not billed beyond `keeping`: the
+        users to give back."""
+        with self._lock:
+            unbilled = self._reserved - self._billed - keeping
+            if unbilled <= 0:
+                return 0
+            self._reserved -= unbilled
             self._lease = 0
             if self._caller_count is not None:
-                self._caller_count -= unused
-        if unused > 0:
-            try:
-                count = self._counters().give_back_x_users(self._day, self.caller, unused)
-            except RegisterUnavailableError as error:
-                self._on_register_trouble("give back X users reserved and not billed", error)
-                with self._lock:
-                    self._caller_count = None
-                return
+                self._caller_count -= unbilled
+            return unbilled
+
+    def _give_back(self, users: int) -> None:
+        if users <= 0:
+            return
+        try:
+            count = self._counters().give_back_x_users(self._day, self.caller, users)
+        except RegisterUnavailableError as error:
+            self._on_register_trouble("give back X users reserved and not billed", error)
             with self._lock:
-                self._caller_count = count
+                self._caller_count = None
+            return
+        with self._lock:
+            self._caller_count = count
 
     def caller_billed_today(self) -> int | None:
         """The caller's count of the day after this request, as the last reservation or give-back answered it,
@@ -226,11 +260,12 @@ def settle_current() -> None:
         spending.settle()
 
 
-def reserve(users: int) -> None:
-    """Called by the X client before a request that may bill up to `users`; nothing without a spending."""
+def reserve(users: int, last: bool = False) -> None:
+    """Called by the X client before a request that may bill up to `users` (`last`: the answer's last one, as
+    X's counts foretell); nothing without a spending."""
     spending = _current.get()
     if spending is not None:
-        spending.reserve(users)
+        spending.reserve(users, last)
 
 
 def billed_so_far() -> int:

@@ -1,8 +1,8 @@
 """X API v2 client over tweepy: one lookup for both accounts, follow lists read only as far as needed.
 
 X bills every user an answer returns. Before each request the most it may bill is reserved
-(`connected.spending`): a lookup, one user per name; a list page, the users it asks for (`max_results`), no
-more than the list still holds by X's count, plus a little in case it grew.
+(`connected.spending`): a lookup, one user per name; a list page, the users it asks for (`max_results`): what
+the list still holds by X's count, or, once the list has outgrown its count, a page of `LIST_GROWTH_PAGE_SIZE`.
 """
 
 import logging
@@ -29,8 +29,9 @@ from connected.upstream import seconds_until
 SERVICE = "twitter"
 LIST_PAGE_SIZE = 1000
 MAX_LIST_PAGES = 200
-LIST_GROWTH_ALLOWANCE = 10
-"""Users asked for beyond a list's count at lookup time: lists change, and X's counts lag behind them."""
+LIST_GROWTH_PAGE_SIZE = 100
+"""Users asked for at a time once a list has returned as many as its count at lookup time said it held: lists
+change, and X's counts lag behind them (X bills the users returned, not those asked for)."""
 ABSENT_USER_TITLES = frozenset({"Not Found Error", "Forbidden"})
 """An unknown user, a suspended one; X spells the problem types with api.twitter.com or api.x.com."""
 ABSENT_USER_TYPE = "/problems/resource-not-found"
@@ -66,17 +67,17 @@ class XClient:
         return {name: account for name, account in found.items() if name in wanted}
 
     def following_includes(
-        self, account: XAccount, targets: Collection[XAccount], max_users: int | None = None
+        self, account: XAccount, targets: Collection[XAccount], max_users: int | None = None, last: bool = False
     ) -> FollowScan:
         """Reads `account`'s following list until every target appeared, the list ended, or `max_users` users
         were read."""
-        return self._scan(self._client.get_users_following, account, account.following_count, targets, max_users)
+        return self._scan(self._client.get_users_following, account, account.following_count, targets, max_users, last)
 
     def followers_include(
-        self, account: XAccount, targets: Collection[XAccount], max_users: int | None = None
+        self, account: XAccount, targets: Collection[XAccount], max_users: int | None = None, last: bool = False
     ) -> FollowScan:
         """Reads `account`'s followers list, likewise."""
-        return self._scan(self._client.get_users_followers, account, account.followers_count, targets, max_users)
+        return self._scan(self._client.get_users_followers, account, account.followers_count, targets, max_users, last)
 
     def _scan(
         self,
@@ -85,20 +86,23 @@ class XClient:
         count: int,
         targets: Collection[XAccount],
         max_users: int | None,
+        last: bool,
     ) -> FollowScan:
+        """`last`: the answer's last read; its page that reaches the list's count is the answer's last request."""
         wanted = {target.id for target in targets}
         found: set[str] = set()
         users_read = 0
         token: str | None = None
         for page_number in range(1, MAX_LIST_PAGES + 1):
-            expected = max(count - users_read, 0) + LIST_GROWTH_ALLOWANCE
+            expected = count - users_read if count > users_read else LIST_GROWTH_PAGE_SIZE
             page_size = min(LIST_PAGE_SIZE, expected, max_users - users_read if max_users is not None else expected)
             if page_size < 1:
                 return FollowScan(frozenset(found), users_read, page_number - 1, complete=False)
             params: dict[str, Any] = {"max_results": page_size}
             if token:
                 params["pagination_token"] = token
-            body = self._billed_call(page_size, _users_in_page, read_page, account.id, **params)
+            last_page = last and page_size == expected
+            body = self._billed_call(page_size, _users_in_page, read_page, account.id, last=last_page, **params)
             if body.get("data") is None and body.get("errors"):
                 raise FollowListUnreadable(account.username, users_read)
             ids = _ids(body.get("data"))
@@ -111,11 +115,18 @@ class XClient:
         raise UpstreamError(SERVICE, f"a follow list ran past {MAX_LIST_PAGES} pages")
 
     def _billed_call(
-        self, most: int, billed: Callable[[dict[str, Any]], int], method: Callable[..., Any], *args: Any, **kwargs: Any
+        self,
+        most: int,
+        billed: Callable[[dict[str, Any]], int],
+        method: Callable[..., Any],
+        *args: Any,
+        last: bool = False,
+        **kwargs: Any,
     ) -> dict[str, Any]:
-        """A request that may bill up to `most` users: reserved before, and what X billed (`billed` of the
-        answer) noted after; a failed request billed nothing, and its whole reservation is given back."""
-        spending.reserve(most)
+        """A request that may bill up to `most` users: reserved before (`last`: as the answer's last request),
+        and what X billed (`billed` of the answer) noted after; a failed request billed nothing, and its whole
+        reservation is given back."""
+        spending.reserve(most, last)
         body = self._call(method, *args, **kwargs)
         spending.billed(billed(body))
         return body
