@@ -167,8 +167,8 @@ class Spending:
                 self._giving_back.append(future)
 
     def _take_unbilled(self, keeping: int) -> int:
-        """Takes off this request's reservations, lease included, what X has not billed beyond `keeping`: the
-        users to give back."""
+        """Takes off what this spending reserved, its lease included, all that X has not billed beyond
+        `keeping`: the users to give back."""
         with self._lock:
             unbilled = self._reserved - self._billed - keeping
             if unbilled <= 0:
