@@ -190,3 +190,26 @@ def test_without_an_executor_the_rest_is_given_back_when_the_request_ends() -> N
     spending.settle()
     assert counters.given_back == [999]
     assert counters.counts[None] == 1
+
+
+def test_giving_back_aside_what_x_billed_whole_asks_no_thread_for_it() -> None:
+    # Given an answer whose requests billed all they reserved, once the rest of its lease went back
+    submitted: list[object] = []
+
+    class Noting(AtOnce):
+        def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+            submitted.append(fn)
+            return super().submit(fn, *args, **kwargs)
+
+    counters = DayCounters()
+    spending = spending_for(counters, DayLimits(service=100_000), executor=Noting())
+    spending.reserve(5, last=True)
+    spending.billed(5)
+
+    # When its X requests are over and it gives back aside what is left
+    spending.give_back_aside()
+
+    # Then only the lease's rest was ever sent to the executor, and the count is what X billed
+    assert len(submitted) == 1
+    assert counters.given_back == [995]
+    assert counters.counts[None] == 5

@@ -7,9 +7,8 @@ at most once, the cheapest that can still decide something first, within the ans
 (`follows.py`). What X bills is kept within the day's budgets by the X client itself (`spending.py`).
 """
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from itertools import combinations
 from typing import NamedTuple
@@ -21,7 +20,7 @@ from connected.handles import Pair, can_be_github_login, can_be_x_username, refu
 from connected.models import Record, Undecided, Verdict, XAccount
 from connected.objections import Objections
 from connected.ports import AnswerRegister, Upstreams
-from connected.spending import settle_current
+from connected.spending import give_back_aside
 
 _OBJECTED = Undecided(ObjectedError)
 
@@ -129,8 +128,8 @@ class ConnectionService:
             verdicts, follows = self._decide([dev1, dev2], {pair: (dev1, dev2)})
             if pair in follows.undecided:
                 raise follows.undecided[pair].error()
-            with self._settled_aside():
-                return Answer(verdicts[pair], self._register.record(pair, verdicts[pair]), tuple(follows.reads))
+            give_back_aside()
+            return Answer(verdicts[pair], self._register.record(pair, verdicts[pair]), tuple(follows.reads))
 
     def team(
         self,
@@ -152,20 +151,11 @@ class ConnectionService:
             fresh = {pair: written[pair] for pair in asked if pair not in remembered}
             members = [handle for handle in handles if any(handle.lower() in pair for pair in fresh)]
             verdicts, follows = self._decide(members, fresh) if fresh else ({}, Follows())
-            with self._settled_aside():
-                answers = remembered | self._record_all(verdicts)
+            give_back_aside()
+            answers = remembered | self._record_all(verdicts)
         undecided |= follows.undecided
         pairs = tuple(TeamPair(*written[pair], answers.get(pair), undecided.get(pair)) for pair in written)
         return TeamAnswer(pairs, tuple(follows.reads))
-
-    @contextmanager
-    def _settled_aside(self) -> Iterator[None]:
-        """X is done with: what the answer reserved and X did not bill is given back while the block runs."""
-        settling = self._executor.submit(in_this_context(settle_current))
-        try:
-            yield
-        finally:
-            settling.exception()
 
     def _remembered(self, pair: Pair, max_age: timedelta) -> Answer | None:
         return remembered(self._register, pair, max_age, self._clock(), self._on_register_trouble)

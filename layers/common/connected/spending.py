@@ -85,7 +85,8 @@ class Spending:
         """`counters` and `limits` are called at their first use: a request refused before any X call reads no
         configuration and builds nothing. `on_register_trouble` hears of a give-back or a read of the caller's
         count that failed: neither fails an answer (a count not given back only errs on the side of the budget).
-        `executor` gives back the rest of the lease while the last X request is under way; None: at the end."""
+        `executor` gives back aside, while the last X request or the answer's record is under way; None: at the
+        end."""
         self.caller = caller
         self._on_register_trouble = on_register_trouble
         self._limits = limits
@@ -116,7 +117,7 @@ class Spending:
                     self._reserved += granted
                     self._lease += granted - needed
         if last:
-            self._give_back_aside(keeping=users)
+            self.give_back_aside(keeping=users)
 
     def _reserve_on_counters(self, needed: int) -> int:
         """A lease when it fits, else exactly what is `needed`; the users granted."""
@@ -155,9 +156,9 @@ class Spending:
             future.result()
         self._give_back(self._take_unbilled(keeping=0))
 
-    def _give_back_aside(self, keeping: int) -> None:
+    def give_back_aside(self, keeping: int = 0) -> None:
         """Gives back on the executor what was reserved and neither billed nor kept for the request about to be
-        sent (`keeping`); `settle` waits for it."""
+        sent (`keeping`); `settle` waits for it. Nothing is sent to the executor when nothing is left to give."""
         if self._executor is None:
             return
         unbilled = self._take_unbilled(keeping)
@@ -252,12 +253,12 @@ def spending_of(spending: Spending) -> Iterator[Spending]:
         spending.settle()
 
 
-def settle_current() -> None:
-    """Gives back now what the answer under way reserved and X did not bill: called once its X requests are
-    over, so that the give-back runs while the answer is recorded."""
+def give_back_aside() -> None:
+    """Called once the answer's X requests are over: what it reserved and X did not bill goes back on the
+    spending's executor while the answer is recorded; the spending's end waits for it."""
     spending = _current.get()
     if spending is not None:
-        spending.settle()
+        spending.give_back_aside()
 
 
 def reserve(users: int, last: bool = False) -> None:
